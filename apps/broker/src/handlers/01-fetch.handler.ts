@@ -1,0 +1,106 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ApiKey, ErrorCode, FetchRequest, FetchResponse } from '@tributary/protocol';
+import { BROKER_CONFIG } from '../broker.tokens';
+import type { BrokerConfig } from '../config/broker-config';
+import type { Partition } from '../partitions/partition';
+import { PartitionManager } from '../partitions/partition-manager';
+import type { ApiHandler, RequestContext } from './api-handler';
+
+type PartitionData = FetchResponse['responses'][number]['partitions'][number];
+const EMPTY = Buffer.alloc(0);
+/** Fetch v0-2 have no response-level max_bytes; Kafka treats it as unlimited. */
+const NO_LIMIT = 0x7fffffff;
+
+/**
+ * Fetch v0-11 (clients send v4 and v11). Returns whole stored batches read straight from the segment files,
+ * never past the high watermark, at least one batch even past max_bytes (KIP-74). When fewer than
+ * min_bytes are ready it parks until an append on one of the partitions or max_wait_ms.
+ * Fetch sessions (v7+) are not kept: every fetch is answered as a full fetch with session id 0.
+ */
+@Injectable()
+export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof FetchResponse> {
+  readonly apiKey = ApiKey.Fetch;
+  readonly minVersion = 0;
+  readonly maxVersion = 11;
+  readonly request = FetchRequest;
+  readonly response = FetchResponse;
+
+  constructor(
+    private readonly partitions: PartitionManager,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+  ) {}
+
+  async handle(req: FetchRequest, ctx: RequestContext): Promise<FetchResponse> {
+    const maxWait = Math.min(Math.max(req.maxWaitMs, 0), this.config['fetch.max.wait.cap.ms']);
+    const deadline = Date.now() + maxWait;
+    for (;;) {
+      const { response, bytes, partitions } = this.read(req, ctx.apiVersion);
+      const left = deadline - Date.now();
+      if (bytes >= req.minBytes || left <= 0 || partitions.length === 0) return response;
+      await waitForAppend(partitions, left);
+    }
+  }
+
+  private read(req: FetchRequest, version: number): { response: FetchResponse; bytes: number; partitions: Partition[] } {
+    let budget = version >= 3 && req.maxBytes > 0 ? req.maxBytes : NO_LIMIT;
+    let bytes = 0;
+    const watched: Partition[] = [];
+    const responses = req.topics.map((t) => ({
+      topic: t.topic,
+      partitions: t.partitions.map((p): PartitionData => {
+        const partition = this.partitions.get(t.topic, p.partition);
+        const out: PartitionData = {
+          partitionIndex: p.partition,
+          errorCode: ErrorCode.NONE,
+          highWatermark: -1,
+          lastStableOffset: -1,
+          logStartOffset: -1,
+          abortedTransactions: null,
+          preferredReadReplica: -1,
+          records: EMPTY,
+        };
+        if (!partition) {
+          out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          return out;
+        }
+        const hw = partition.highWatermark;
+        out.highWatermark = hw;
+        out.lastStableOffset = hw;
+        out.logStartOffset = partition.logStartOffset;
+        if (p.fetchOffset < partition.logStartOffset || p.fetchOffset > hw) {
+          out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+          return out;
+        }
+        watched.push(partition);
+        // Once the response budget is spent, later partitions answer empty; the first batch always goes.
+        if (p.fetchOffset === hw || (budget <= 0 && bytes > 0)) return out;
+        const limit = Math.max(1, Math.min(p.partitionMaxBytes, budget));
+        const read = partition.log.read(p.fetchOffset, limit, hw);
+        if (read.bytes > 0) {
+          out.records = read.chunks;
+          bytes += read.bytes;
+          budget -= read.bytes;
+        }
+        return out;
+      }),
+    }));
+    return {
+      response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses },
+      bytes,
+      partitions: watched,
+    };
+  }
+}
+
+function waitForAppend(partitions: Partition[], ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const cancels: (() => void)[] = [];
+    const done = (): void => {
+      clearTimeout(timer);
+      for (const c of cancels) c();
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    for (const p of partitions) cancels.push(p.onAppend(done));
+  });
+}

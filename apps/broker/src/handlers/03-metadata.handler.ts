@@ -1,0 +1,95 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { TopicInfo } from '@tributary/cluster';
+import { ApiKey, ErrorCode, MetadataRequest, MetadataResponse } from '@tributary/protocol';
+import { BROKER_CONFIG } from '../broker.tokens';
+import type { BrokerConfig } from '../config/broker-config';
+import { MetadataCache } from '../metadata/metadata-cache';
+import { ControllerError, TopicController } from '../metadata/topic-controller';
+import type { ApiHandler, RequestContext } from './api-handler';
+
+type TopicEntry = MetadataResponse['topics'][number];
+
+/**
+ * Metadata v0-8. v0 treats an empty topic list as "all topics"; v1+ uses null for all and [] for none.
+ * Unknown topics are auto-created when `auto.create.topics.enable` is on and (v4+) the client allows it.
+ */
+@Injectable()
+export class MetadataHandler implements ApiHandler<typeof MetadataRequest, typeof MetadataResponse> {
+  readonly apiKey = ApiKey.Metadata;
+  readonly minVersion = 0;
+  readonly maxVersion = 8;
+  readonly request = MetadataRequest;
+  readonly response = MetadataResponse;
+
+  constructor(
+    private readonly metadata: MetadataCache,
+    private readonly controller: TopicController,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+  ) {}
+
+  async handle(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> {
+    const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+    const autoCreate = this.config['auto.create.topics.enable'] && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
+    const topics: TopicEntry[] = [];
+    if (all) {
+      for (const t of this.metadata.topics()) topics.push(describe(t));
+    } else {
+      for (const { name } of req.topics ?? []) {
+        if (name === null) continue;
+        topics.push(await this.lookup(name, autoCreate));
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: this.metadata.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      clusterId: this.metadata.clusterId(),
+      controllerId: this.metadata.controllerId(),
+      topics,
+      clusterAuthorizedOperations: -2147483648,
+    };
+  }
+
+  private async lookup(name: string, autoCreate: boolean): Promise<TopicEntry> {
+    const known = this.metadata.topic(name);
+    if (known) return describe(known);
+    if (!autoCreate) return missing(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    try {
+      const created = await this.controller.createTopic({
+        name,
+        numPartitions: this.config['num.partitions'],
+        replicationFactor: this.config['default.replication.factor'],
+        configs: {},
+      });
+      return describe(created);
+    } catch (e) {
+      if (e instanceof ControllerError) {
+        // A concurrent request may have created it first.
+        const now = this.metadata.topic(name);
+        return now ? describe(now) : missing(name, e.code);
+      }
+      throw e;
+    }
+  }
+}
+
+function describe(t: TopicInfo): TopicEntry {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    isInternal: t.internal,
+    partitions: t.partitions.map((p) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p.partition,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: p.replicas,
+      isrNodes: p.isr,
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: -2147483648,
+  };
+}
+
+function missing(name: string, errorCode: number): TopicEntry {
+  return { errorCode, name, isInternal: false, partitions: [], topicAuthorizedOperations: -2147483648 };
+}

@@ -1,0 +1,27 @@
+import type { ApiKey, MessageDef, MessageOf } from '@tributary/protocol';
+
+/** What a handler knows about the request beyond its body. */
+export interface RequestContext {
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  readonly connectionId: number;
+  readonly remote: string;
+}
+
+/** Returned by a handler that must not answer (Produce with acks=0). */
+export const NO_RESPONSE = Symbol('no-response');
+
+/**
+ * One Kafka API. `minVersion..maxVersion` is what ApiVersions advertises; the request/response tables must cover
+ * that range. `handle` may do synchronous work before its first await: requests on a connection are started in
+ * arrival order, so appends keep the order in which a client pipelined them.
+ */
+export interface ApiHandler<Req extends MessageDef = MessageDef, Res extends MessageDef = MessageDef> {
+  readonly apiKey: ApiKey;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly request: Req;
+  readonly response: Res;
+  handle(req: MessageOf<Req>, ctx: RequestContext): MessageOf<Res> | typeof NO_RESPONSE | Promise<MessageOf<Res> | typeof NO_RESPONSE>;
+}

@@ -1,0 +1,97 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { logger } from '@tributary/common';
+import { Compression, compressionOf, ErrorCode, validateProducedRecords, validateRecordContents } from '@tributary/protocol';
+import { BROKER_CONFIG } from '../broker.tokens';
+import type { BrokerConfig } from '../config/broker-config';
+import { MetadataCache } from '../metadata/metadata-cache';
+import type { Partition } from './partition';
+import { PartitionManager } from './partition-manager';
+
+export interface PartitionAppend {
+  errorCode: ErrorCode;
+  baseOffset: number;
+  logStartOffset: number;
+}
+
+/** Compressed batches are inflated once to validate them; this bounds what one batch may inflate to. */
+const MAX_UNCOMPRESSED_FACTOR = 64;
+
+/**
+ * The write path of one partition's batch: checks, append, durability wait. Returns synchronously when it
+ * can (uncompressed batch, no fsync wait) so the common acks=1 path allocates no promise per partition.
+ */
+@Injectable()
+export class ProduceAppender {
+  private readonly log = logger('produce');
+
+  constructor(
+    private readonly metadata: MetadataCache,
+    private readonly partitions: PartitionManager,
+    @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
+  ) {}
+
+  append(
+    topic: string,
+    index: number,
+    records: Buffer | readonly Buffer[] | null,
+    apiVersion: number,
+    acks: number,
+  ): PartitionAppend | Promise<PartitionAppend> {
+    const partition = this.partitions.get(topic, index);
+    if (!partition) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    if (records === null || !Buffer.isBuffer(records) || records.length === 0) {
+      return failure(ErrorCode.CORRUPT_MESSAGE, partition);
+    }
+    if (apiVersion < 3) {
+      // Produce v0-2 carry message format v0/v1, which we do not store (DESIGN.md section 3).
+      return failure(ErrorCode.CORRUPT_MESSAGE, partition);
+    }
+    const topicInfo = this.metadata.topic(topic);
+    const maxMessageBytes = Number(topicInfo?.configs['max.message.bytes'] ?? this.config['message.max.bytes']);
+    const checked = validateProducedRecords(records, { maxMessageBytes });
+    if (!checked.ok) {
+      this.log.debug({ topic, partition: index, error: checked.message }, 'rejected batch');
+      return failure(checked.errorCode, partition);
+    }
+    if (compressionOf(checked.header.attributes) !== Compression.None) {
+      const limit = maxMessageBytes * MAX_UNCOMPRESSED_FACTOR;
+      return partition.appendInOrder(
+        validateRecordContents(records, limit).then((v) => (v.ok ? null : v.errorCode)),
+        () => this.write(partition, records, acks),
+        (errorCode) => failure(errorCode, partition),
+      );
+    }
+    return partition.appendInOrder(null, () => this.write(partition, records, acks), (errorCode) => failure(errorCode, partition));
+  }
+
+  private write(partition: Partition, batch: Buffer, acks: number): PartitionAppend | Promise<PartitionAppend> {
+    let baseOffset: number;
+    let nextOffset: number;
+    try {
+      const res = partition.append(batch, 0);
+      baseOffset = res.baseOffset;
+      nextOffset = res.lastOffset + 1;
+    } catch (e) {
+      this.log.error({ err: e, topic: partition.topic, partition: partition.index }, 'append failed');
+      return failure(ErrorCode.KAFKA_STORAGE_ERROR, partition);
+    }
+    const ok: PartitionAppend = { errorCode: ErrorCode.NONE, baseOffset, logStartOffset: partition.logStartOffset };
+    if (!this.mustFsync(acks)) return ok;
+    return partition.log.awaitDurable(nextOffset).then(
+      () => ok,
+      (e: unknown) => {
+        this.log.error({ err: e, topic: partition.topic, partition: partition.index }, 'fsync failed');
+        return failure(ErrorCode.KAFKA_STORAGE_ERROR, partition);
+      },
+    );
+  }
+
+  private mustFsync(acks: number): boolean {
+    const policy = this.config['log.flush.before.ack'];
+    return policy === 'always' ? acks !== 0 : policy === 'acks-all' && acks === -1;
+  }
+}
+
+function failure(errorCode: ErrorCode, partition?: Partition): PartitionAppend {
+  return { errorCode, baseOffset: -1, logStartOffset: partition ? partition.logStartOffset : -1 };
+}

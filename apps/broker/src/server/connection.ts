@@ -1,0 +1,201 @@
+import type { Socket } from 'node:net';
+import type { Logger } from '@tributary/common';
+import {
+  ApiKey,
+  ErrorCode,
+  FrameSplitter,
+  ProtocolDecodeError,
+  Reader,
+  Writer,
+  readRequestHeader,
+  writeResponseHeader,
+  type RequestHeader,
+} from '@tributary/protocol';
+import { NO_RESPONSE, type ApiHandler, type RequestContext } from '../handlers/api-handler';
+import type { HandlerRegistry } from '../handlers/handler-registry';
+
+export interface ConnectionLimits {
+  maxFrameBytes: number;
+  idleMs: number;
+  /** Requests decoded but not yet answered; past this the socket stops reading (backpressure). */
+  maxInFlight: number;
+}
+
+interface Slot {
+  chunks: Buffer[] | null;
+  done: boolean;
+}
+
+/** Past this many bytes queued for the socket, stop reading requests until the client catches up. */
+const WRITE_HIGH_WATER = 64 * 1024 * 1024;
+
+/**
+ * One client connection. Requests are decoded and started in arrival order and may complete out of order
+ * (a long-polling Fetch next to a Produce), but responses leave strictly in request order, as every Kafka
+ * client requires. A frame that does not parse closes this connection only.
+ */
+export class Connection {
+  private readonly splitter: FrameSplitter;
+  private readonly slots: Slot[] = [];
+  private closed = false;
+  private paused = false;
+
+  constructor(
+    private readonly socket: Socket,
+    readonly id: number,
+    private readonly registry: HandlerRegistry,
+    private readonly limits: ConnectionLimits,
+    private readonly log: Logger,
+  ) {
+    this.splitter = new FrameSplitter(limits.maxFrameBytes);
+    socket.setNoDelay(true);
+    socket.setTimeout(limits.idleMs, () => this.close('idle timeout'));
+    socket.on('data', (d) => this.onData(d));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', (e) => this.close(`socket error: ${e.message}`));
+    socket.on('close', () => {
+      this.closed = true;
+    });
+  }
+
+  get remote(): string {
+    return `${this.socket.remoteAddress ?? '?'}:${this.socket.remotePort ?? '?'}`;
+  }
+
+  private onData(data: Buffer): void {
+    if (this.closed) return;
+    try {
+      this.splitter.push(data, (frame) => this.onFrame(frame));
+    } catch (e) {
+      this.close((e as Error).message);
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    if (this.closed) return;
+    const r = new Reader(frame);
+    let header: RequestHeader;
+    try {
+      header = readRequestHeader(r);
+    } catch (e) {
+      this.close(`unreadable request header: ${(e as Error).message}`);
+      return;
+    }
+    const handler = this.registry.get(header.apiKey);
+    if (!handler) {
+      this.close(`unknown API key ${header.apiKey}`);
+      return;
+    }
+    if (header.apiVersion < handler.minVersion || header.apiVersion > handler.maxVersion) {
+      if (header.apiKey === ApiKey.ApiVersions) {
+        this.answerUnsupportedApiVersions(header);
+        return;
+      }
+      this.close(`unsupported version ${header.apiVersion} of API key ${header.apiKey} (${handler.minVersion}-${handler.maxVersion} served)`);
+      return;
+    }
+    let body: unknown;
+    try {
+      body = handler.request.decode(r, header.apiVersion);
+    } catch (e) {
+      const why = e instanceof ProtocolDecodeError ? e.message : String(e);
+      this.close(`malformed ${handler.request.name} v${header.apiVersion}: ${why}`);
+      return;
+    }
+    this.dispatch(handler, header, body);
+  }
+
+  private dispatch(handler: ApiHandler, header: RequestHeader, body: unknown): void {
+    const slot: Slot = { chunks: null, done: false };
+    this.slots.push(slot);
+    if (this.slots.length >= this.limits.maxInFlight) this.pause();
+    const ctx: RequestContext = {
+      apiVersion: header.apiVersion,
+      correlationId: header.correlationId,
+      clientId: header.clientId,
+      connectionId: this.id,
+      remote: this.remote,
+    };
+    const finish = (res: unknown): void => {
+      if (res !== NO_RESPONSE) slot.chunks = this.encode(handler, header, res);
+      slot.done = true;
+      this.flush();
+    };
+    const fail = (e: unknown): void => {
+      this.log.error({ err: e, api: handler.request.name, version: header.apiVersion }, 'handler failed; closing connection');
+      slot.done = true;
+      this.close('internal error');
+    };
+    try {
+      // Called synchronously so that the synchronous part of each handler runs in request order.
+      const out = handler.handle(body as never, ctx);
+      if (out instanceof Promise) out.then(finish, fail);
+      else finish(out);
+    } catch (e) {
+      fail(e);
+    }
+  }
+
+  private encode(handler: ApiHandler, header: RequestHeader, res: unknown): Buffer[] {
+    const w = new Writer(512);
+    const patchSize = w.reserveInt32();
+    writeResponseHeader(w, header.correlationId);
+    handler.response.encode(w, header.apiVersion, res as never);
+    patchSize(w.length - 4);
+    return w.finish();
+  }
+
+  /**
+   * KIP-511: answer an ApiVersions version we do not serve with error 35 in the v0 layout, listing our own
+   * ApiVersions range so the client retries with a version we support.
+   */
+  private answerUnsupportedApiVersions(header: RequestHeader): void {
+    const own = this.registry.get(ApiKey.ApiVersions)!;
+    const w = new Writer(64);
+    const patchSize = w.reserveInt32();
+    writeResponseHeader(w, header.correlationId);
+    w.int16(ErrorCode.UNSUPPORTED_VERSION).int32(1).int16(ApiKey.ApiVersions).int16(own.minVersion).int16(own.maxVersion);
+    patchSize(w.length - 4);
+    this.slots.push({ chunks: w.finish(), done: true });
+    this.flush();
+  }
+
+  private flush(): void {
+    if (this.closed) return;
+    let wrote = false;
+    while (this.slots.length > 0 && this.slots[0]!.done) {
+      const slot = this.slots.shift()!;
+      if (!slot.chunks) continue;
+      if (!wrote) this.socket.cork();
+      wrote = true;
+      for (const c of slot.chunks) this.socket.write(c);
+    }
+    if (wrote) this.socket.uncork();
+    this.maybeResume();
+  }
+
+  private pause(): void {
+    if (!this.paused) {
+      this.paused = true;
+      this.socket.pause();
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.socket.writableLength > WRITE_HIGH_WATER) {
+      this.pause();
+      return;
+    }
+    if (this.paused && this.slots.length < this.limits.maxInFlight) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.log.info({ conn: this.id, remote: this.remote, reason }, 'closing connection');
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { registerStart } from './commands/start.command';
+
+/** `tributary` entry point: one subcommand per file in ./commands. */
+const program = new Command()
+  .name('tributary')
+  .description('Kafka-compatible streaming and CDC platform')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerStart(program);
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`tributary: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,4 @@
+export * from './logger';
+export * from './suggest';
+export * from './config-error';
+export * from './config-file';
