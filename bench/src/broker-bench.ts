@@ -33,7 +33,7 @@ async function writePayload(path: string, size: number, n: number): Promise<void
   line[size] = 10; // newline delimits records for kcat; the record value is exactly `size` bytes
   const out = createWriteStream(path);
   const chunk = Buffer.concat(Array.from({ length: 1000 }, () => line));
-  for (let i = 0; i < n / 1000; i++) if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+  for (let i = 0; i < n / 1000; i++) if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
 
@@ -43,8 +43,8 @@ function kcat(args: string[], stdinFile?: string): Promise<{ seconds: number; st
     const child = spawn('kcat', args, { stdio: [stdinFile ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     let stdoutBytes = 0;
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdoutBytes += d.length));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout!.on('data', (d: Buffer) => (stdoutBytes += d.length));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     if (stdinFile) {
       const { createReadStream } = require('node:fs') as typeof import('node:fs');
       createReadStream(stdinFile, { highWaterMark: 1 << 20 }).pipe(child.stdin!);

@@ -10,7 +10,7 @@ export function readConfigFile(path: string): Record<string, unknown> {
   } catch (e) {
     throw new ConfigError(`cannot read config file ${path}: ${(e as Error).message}`);
   }
-  const doc = parseDocument(text, { uniqueKeys: true, maxAliasCount: 100 });
+  const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const problems = doc.errors.map((e) => {
       const pos = e.linePos?.[0];
@@ -18,7 +18,8 @@ export function readConfigFile(path: string): Record<string, unknown> {
     });
     throw new ConfigError(`invalid config file ${path}:\n  ${problems.join('\n  ')}`, problems);
   }
-  const value: unknown = doc.toJS() ?? {};
+  // maxAliasCount bounds alias expansion ("billion laughs").
+  const value: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new ConfigError(`${path}: expected a mapping of config keys to values at the top level`);
   }

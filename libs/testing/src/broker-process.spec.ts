@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { acceptsConnections, startBroker } from './broker-process';
 import { makeTempDir, removeDir } from './temp-dir';
@@ -46,6 +46,8 @@ describe('startBroker (with a stand-in process)', () => {
       expect(b.logs()).toContain('exited with code 0');
       await b.restart();
       expect(await acceptsConnections(b.port)).toBe(true);
+      // Three starts, all on the same data dir.
+      expect(readFileSync(join(b.dataDir, 'starts'), 'utf8')).toBe('xxx');
     } finally {
       await b.dispose();
     }

@@ -22,7 +22,9 @@ export const FetchRequest = message(ApiKey.Fetch, 'FetchRequest', '0-11', [
       f.int32('partitionMaxBytes'),
     ] as const),
   ] as const),
-  f.array('forgottenTopicsData', [f.string('topic'), f.scalarArray('partitions', 'int32')] as const, { versions: '7+' }),
+  f.array('forgottenTopicsData', [f.string('topic'), f.scalarArray('partitions', 'int32')] as const, {
+    versions: '7+',
+  }),
   f.string('rackId', { versions: '11+' }),
 ] as const);
 
@@ -38,7 +40,9 @@ export const FetchResponse = message(ApiKey.Fetch, 'FetchResponse', '0-11', [
       f.int64('highWatermark'),
       f.int64('lastStableOffset', { versions: '4+', default: -1 }),
       f.int64('logStartOffset', { versions: '5+', default: -1 }),
-      f.nullableArray('abortedTransactions', [f.int64('producerId'), f.int64('firstOffset')] as const, { versions: '4+' }),
+      f.nullableArray('abortedTransactions', [f.int64('producerId'), f.int64('firstOffset')] as const, {
+        versions: '4+',
+      }),
       f.int32('preferredReadReplica', { versions: '11+', default: -1 }),
       f.records('records'),
     ] as const),

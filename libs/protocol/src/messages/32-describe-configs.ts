@@ -26,7 +26,9 @@ export const DescribeConfigsResponse = message(ApiKey.DescribeConfigs, 'Describe
       f.bool('isDefault', { versions: '0' }),
       f.int8('configSource', { versions: '1+', default: -1 }),
       f.bool('isSensitive'),
-      f.array('synonyms', [f.string('name'), f.nullableString('value'), f.int8('source')] as const, { versions: '1+' }),
+      f.array('synonyms', [f.string('name'), f.nullableString('value'), f.int8('source')] as const, {
+        versions: '1+',
+      }),
     ] as const),
   ] as const),
 ] as const);

@@ -4,7 +4,7 @@ import * as zlib from 'node:zlib';
 import { compress as zstdCompress, decompress as zstdDecompress } from '@mongodb-js/zstd';
 import { compressFrame, compressFrameSync, decompressFrame, decompressFrameSync } from 'lz4-napi';
 import { Compression } from './batch-header';
-import { lz4FrameBound, zstdFrameBound } from './frame-bounds';
+import { lz4DecompressFrameBounded, lz4FrameBound } from './lz4-frame';
 import { RecordDecodeError, tooLarge } from './record-decode-error';
 import {
   snappyCompressXerial,
@@ -12,6 +12,7 @@ import {
   snappyDecompress,
   snappyDecompressSync,
 } from './snappy-xerial';
+import { zstdFrameBound } from './zstd-frame';
 
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
@@ -80,7 +81,8 @@ export async function decompress(codec: Compression, data: Buffer, maxBytes: num
     case Compression.Snappy:
       return checkResult('snappy', await snappyDecompress(data, maxBytes), maxBytes);
     case Compression.Lz4: {
-      lz4FrameBound(data, maxBytes);
+      // Within the bound the native decoder is safe; past it, decode in TS and stop exactly at the limit.
+      if (lz4FrameBound(data, maxBytes) > maxBytes) return lz4DecompressFrameBounded(data, maxBytes);
       let out: Buffer;
       try {
         out = await decompressFrame(data);
@@ -139,7 +141,7 @@ export function decompressSync(codec: Compression, data: Buffer, maxBytes: numbe
     case Compression.Snappy:
       return checkResult('snappy', snappyDecompressSync(data, maxBytes), maxBytes);
     case Compression.Lz4: {
-      lz4FrameBound(data, maxBytes);
+      if (lz4FrameBound(data, maxBytes) > maxBytes) return lz4DecompressFrameBounded(data, maxBytes);
       let out: Buffer;
       try {
         out = decompressFrameSync(data);

@@ -1,19 +1,17 @@
 import { RecordDecodeError, tooLarge } from './record-decode-error';
 
 /**
- * Upper bounds on what LZ4 and zstd frames can decompress to, found by walking frame and block headers without
- * decompressing. The native decoders have no output limit, so we only hand them data whose bound fits.
- * Raw/RLE blocks count exactly; a compressed block counts as its format's maximum, so the bound exceeds the
- * truth by less than one block (encoders fill every block but the last).
+ * Upper bound on what zstd frames can decompress to, found by walking frame and block headers without
+ * decompressing. The native decoder has no output limit, so we only hand it data whose bound fits.
+ * Raw/RLE blocks count exactly; a compressed block counts as the 128 KiB block maximum (or the window, if smaller),
+ * so the bound exceeds the truth by less than one block: encoders fill every block but the last. A batch within
+ * 128 KiB of the limit may therefore be refused; the limit is meant to be generous.
  */
 
 const TWO_32 = 4294967296;
 const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
-const LZ4_MAGIC = 0x184d2204;
 const ZSTD_MAGIC = 0xfd2fb528;
-/** An LZ4 sequence turns each compressed byte into at most 255 output bytes. */
-const LZ4_MAX_RATIO = 255;
 const ZSTD_BLOCK_MAX = 128 * 1024;
 
 function need(data: Buffer, pos: number, n: number, codec: string, what: string): void {
@@ -24,66 +22,6 @@ function need(data: Buffer, pos: number, n: number, codec: string, what: string)
 
 function readUInt64LE(data: Buffer, at: number): number {
   return data.readUInt32LE(at) + data.readUInt32LE(at + 4) * TWO_32;
-}
-
-export function lz4FrameBound(data: Buffer, maxBytes: number): number {
-  const codec = 'lz4';
-  let pos = 0;
-  let total = 0;
-  if (data.length === 0) throw new RecordDecodeError('lz4 data is empty; expected an LZ4 frame');
-  while (pos < data.length) {
-    need(data, pos, 4, codec, 'frame magic');
-    const magic = data.readUInt32LE(pos);
-    if (((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
-      need(data, pos, 8, codec, 'skippable frame');
-      pos += 8 + data.readUInt32LE(pos + 4);
-      continue;
-    }
-    if (magic !== LZ4_MAGIC) {
-      throw new RecordDecodeError(
-        `lz4 data at offset ${pos} is not an LZ4 frame (magic ${magic.toString(16)}); Kafka requires the LZ4 frame format`,
-      );
-    }
-    need(data, pos, 7, codec, 'frame descriptor');
-    const flg = data[pos + 4]!;
-    const bd = data[pos + 5]!;
-    if (flg >> 6 !== 1) throw new RecordDecodeError(`lz4 frame version ${flg >> 6} is not supported (expected 1)`);
-    const blockChecksum = (flg & 0x10) !== 0;
-    const hasContentSize = (flg & 0x08) !== 0;
-    const contentChecksum = (flg & 0x04) !== 0;
-    const hasDictId = (flg & 0x01) !== 0;
-    const blockMaxId = (bd >> 4) & 7;
-    if (blockMaxId < 4) throw new RecordDecodeError(`lz4 frame has invalid block size id ${blockMaxId}`);
-    const blockMax = 1 << (8 + 2 * blockMaxId);
-    let p = pos + 6;
-    if (hasContentSize) {
-      need(data, p, 8, codec, 'content size');
-      const contentSize = readUInt64LE(data, p);
-      if (total + contentSize > maxBytes) throw tooLarge(codec, total + contentSize, maxBytes);
-      p += 8;
-    }
-    if (hasDictId) p += 4;
-    p += 1; // header checksum
-    for (;;) {
-      need(data, p, 4, codec, 'block size');
-      const word = data.readUInt32LE(p);
-      p += 4;
-      if (word === 0) break; // end mark
-      const stored = (word & 0x80000000) !== 0;
-      const size = word & 0x7fffffff;
-      if (size > blockMax) {
-        throw new RecordDecodeError(`lz4 block at offset ${p - 4} is ${size} bytes, over the frame's ${blockMax}-byte maximum`);
-      }
-      need(data, p, size + (blockChecksum ? 4 : 0), codec, 'block');
-      p += size + (blockChecksum ? 4 : 0);
-      total += stored ? size : Math.min(blockMax, size * LZ4_MAX_RATIO);
-      if (total > maxBytes) throw tooLarge(codec, `up to ${total}`, maxBytes);
-    }
-    if (contentChecksum) p += 4;
-    need(data, p, 0, codec, 'frame end');
-    pos = p;
-  }
-  return total;
 }
 
 export function zstdFrameBound(data: Buffer, maxBytes: number): number {

@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './log-config';
+export * from './flush-scheduler';
+export * from './partition-log';
+export * from './log-manager';
+export { segmentFileName, parseLogFileName } from './segment-files';
