@@ -9,3 +9,4 @@ export * from './schema/fields';
 export * from './schema/message';
 export * from './schema/versions';
 export * from './messages';
+export * from './records';

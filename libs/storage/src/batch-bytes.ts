@@ -38,7 +38,7 @@ export function patchBatchOffsetAndEpoch(buf: Buffer, baseOffset: number, leader
 }
 
 export function computeBatchCrc(buf: Buffer, pos: number, totalSize: number): number {
-  return crc32c(buf.subarray(pos + CRC_START, pos + totalSize));
+  return crc32c(buf.subarray(pos + CRC_START, pos + totalSize)) >>> 0;
 }
 
 export function batchCrcMatches(buf: Buffer, pos: number, totalSize: number): boolean {

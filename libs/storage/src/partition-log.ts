@@ -173,7 +173,8 @@ export class PartitionLog implements FlushTarget {
         const result: SegmentRecovery = segment.recover(interval, true);
         this.recovery.truncatedBytes = result.truncatedBytes;
         this.recovery.problem = result.problem;
-        if (result.truncatedBytes > 0) segment.deleteIndexFiles();
+        // The active segment's indexes live in memory; files on disk could only be stale.
+        segment.deleteIndexFiles();
       } else if (!segment.loadIndexes()) {
         segment.recover(interval, true);
         segment.saveIndexes();
@@ -443,6 +444,8 @@ export class PartitionLog implements FlushTarget {
   /** Resolves once everything below `offset` is fsynced (group commit; one round serves all waiting logs). */
   awaitDurable(offset: number): Promise<void> {
     if (offset <= this.durableOffset) return RESOLVED;
+    if (this.closed)
+      return Promise.reject(new Error(`partition log ${this.dir} is closed; nothing more becomes durable`));
     if (this.failed !== null) return Promise.reject(new LogOfflineError(this.dir, this.failed));
     if (offset > this.endOffset) {
       return Promise.reject(
@@ -540,6 +543,9 @@ export class PartitionLog implements FlushTarget {
     }
     const active = this.active;
     this.endOffset = active.truncateFrom(offset, this.cfg.indexIntervalBytes);
+    const cleanerFile = joinPath(this.dir, CLEANER_CHECKPOINT_FILE);
+    if ((readCheckpoint(cleanerFile) ?? 0) > active.baseOffset)
+      writeCheckpoint(cleanerFile, active.baseOffset);
     this.activeDirty = true;
     this.durableOffset = Math.min(this.durableOffset, this.endOffset);
     this.dataRemoved();

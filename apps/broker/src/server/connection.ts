@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from '@tributary/common';
 import {
   ApiKey,
+  ApiVersionsResponse,
   ErrorCode,
   FrameSplitter,
   ProtocolDecodeError,
@@ -146,15 +147,14 @@ export class Connection {
   }
 
   /**
-   * KIP-511: answer an ApiVersions version we do not serve with error 35 in the v0 layout, listing our own
-   * ApiVersions range so the client retries with a version we support.
+   * KIP-511: answer an ApiVersions version we do not serve with error 35 in the v0 layout (v0 header too),
+   * listing every range we serve so the client can retry with a version we support.
    */
   private answerUnsupportedApiVersions(header: RequestHeader): void {
-    const own = this.registry.get(ApiKey.ApiVersions)!;
-    const w = new Writer(64);
+    const w = new Writer(256);
     const patchSize = w.reserveInt32();
     writeResponseHeader(w, header.correlationId);
-    w.int16(ErrorCode.UNSUPPORTED_VERSION).int32(1).int16(ApiKey.ApiVersions).int16(own.minVersion).int16(own.maxVersion);
+    ApiVersionsResponse.encode(w, 0, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.registry.versions(), throttleTimeMs: 0 });
     patchSize(w.length - 4);
     this.slots.push({ chunks: w.finish(), done: true });
     this.flush();

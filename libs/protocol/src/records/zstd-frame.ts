@@ -13,6 +13,8 @@ const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
 const ZSTD_MAGIC = 0xfd2fb528;
 const ZSTD_BLOCK_MAX = 128 * 1024;
+/** How far the bound can overshoot: decompress() may refuse zstd data this close below the limit. */
+export const ZSTD_BOUND_SLACK = ZSTD_BLOCK_MAX;
 
 function need(data: Buffer, pos: number, n: number, codec: string, what: string): void {
   if (pos + n > data.length) {
