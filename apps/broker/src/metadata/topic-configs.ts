@@ -9,6 +9,7 @@ export const TOPIC_CONFIG_DEFAULTS = {
   'segment.bytes': 'log.segment.bytes',
   'segment.ms': 'log.roll.ms',
   'max.message.bytes': 'message.max.bytes',
+  'flush.before.ack': 'log.flush.before.ack',
   'min.insync.replicas': null,
   'delete.retention.ms': null,
   'min.cleanable.dirty.ratio': null,
@@ -32,6 +33,7 @@ export const STATIC_TOPIC_DEFAULTS: Record<string, string> = {
 
 const CHECKS: Record<string, (v: string) => boolean> = {
   'cleanup.policy': (v) => ['delete', 'compact', 'compact,delete', 'delete,compact'].includes(v),
+  'flush.before.ack': (v) => ['acks-all', 'always', 'never'].includes(v),
   'compression.type': (v) => v === 'producer',
   'message.timestamp.type': (v) => v === 'CreateTime',
   'unclean.leader.election.enable': (v) => v === 'true' || v === 'false',

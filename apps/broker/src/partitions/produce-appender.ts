@@ -48,6 +48,7 @@ export class ProduceAppender {
     }
     const topicInfo = this.metadata.topic(topic);
     const maxMessageBytes = Number(topicInfo?.configs['max.message.bytes'] ?? this.config['message.max.bytes']);
+    const flushPolicy = topicInfo?.configs['flush.before.ack'] ?? this.config['log.flush.before.ack'];
     const checked = validateProducedRecords(records, { maxMessageBytes });
     if (!checked.ok) {
       this.log.debug({ topic, partition: index, error: checked.message }, 'rejected batch');
@@ -57,14 +58,16 @@ export class ProduceAppender {
       const limit = maxMessageBytes * MAX_UNCOMPRESSED_FACTOR;
       return partition.appendInOrder(
         validateRecordContents(records, limit).then((v) => (v.ok ? null : v.errorCode)),
-        () => this.write(partition, records, acks),
+        () => this.write(partition, records, acks, flushPolicy),
         (errorCode) => failure(errorCode, partition),
       );
     }
-    return partition.appendInOrder(null, () => this.write(partition, records, acks), (errorCode) => failure(errorCode, partition));
+    return partition.appendInOrder(null, () => this.write(partition, records, acks, flushPolicy), (errorCode) =>
+      failure(errorCode, partition),
+    );
   }
 
-  private write(partition: Partition, batch: Buffer, acks: number): PartitionAppend | Promise<PartitionAppend> {
+  private write(partition: Partition, batch: Buffer, acks: number, flushPolicy: string): PartitionAppend | Promise<PartitionAppend> {
     let baseOffset: number;
     let nextOffset: number;
     try {
@@ -76,7 +79,7 @@ export class ProduceAppender {
       return failure(ErrorCode.KAFKA_STORAGE_ERROR, partition);
     }
     const ok: PartitionAppend = { errorCode: ErrorCode.NONE, baseOffset, logStartOffset: partition.logStartOffset };
-    if (!this.mustFsync(acks)) return ok;
+    if (!mustFsync(flushPolicy, acks)) return ok;
     return partition.log.awaitDurable(nextOffset).then(
       () => ok,
       (e: unknown) => {
@@ -86,10 +89,11 @@ export class ProduceAppender {
     );
   }
 
-  private mustFsync(acks: number): boolean {
-    const policy = this.config['log.flush.before.ack'];
-    return policy === 'always' ? acks !== 0 : policy === 'acks-all' && acks === -1;
-  }
+}
+
+/** log.flush.before.ack (broker) or flush.before.ack (topic): see docs/adr/0003. */
+function mustFsync(policy: string, acks: number): boolean {
+  return policy === 'always' ? acks !== 0 : policy === 'acks-all' && acks === -1;
 }
 
 function failure(errorCode: ErrorCode, partition?: Partition): PartitionAppend {

@@ -149,7 +149,7 @@ describe('codecs', () => {
   describe('lz4', () => {
     /** A frame with 64 KiB independent blocks, like librdkafka and the Java client write. */
     function frame64k(data: Buffer, stored = false): Buffer {
-      const parts = [Buffer.from('04224d18604082', 'hex')]; // magic, FLG (v1, independent), BD 64 KiB, header checksum
+      const parts: Buffer[] = [Buffer.from('04224d18604082', 'hex')]; // magic, FLG (v1, independent), BD 64 KiB, header checksum
       for (let at = 0; at < data.length; at += 65536) {
         const chunk = data.subarray(at, at + 65536);
         const body = stored ? chunk : lz4BlockSync(chunk).subarray(4); // drop lz4-napi's size prefix
