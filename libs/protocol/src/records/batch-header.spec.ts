@@ -45,7 +45,7 @@ describe('batch header', () => {
     expect(batchSizeOf(readBatchHeader(buf))).toBe(75);
   });
 
-  it("has a CRC equal to crc32c over attributes..end", () => {
+  it('has a CRC equal to crc32c over attributes..end', () => {
     const buf = smallBatch();
     expect(crc32c(buf.subarray(ATTRIBUTES))).toBe(buf.readUInt32BE(CRC));
     expect(computeBatchCrc(buf, 0, buf.length)).toBe(0x9f24bf72);
@@ -83,7 +83,9 @@ describe('batch header', () => {
   });
 
   it('refuses to read a header that is cut off', () => {
-    expect(() => readBatchHeader(smallBatch().subarray(0, BATCH_HEADER_SIZE - 1))).toThrow(ProtocolDecodeError);
+    expect(() => readBatchHeader(smallBatch().subarray(0, BATCH_HEADER_SIZE - 1))).toThrow(
+      ProtocolDecodeError,
+    );
     expect(() => readBatchHeader(smallBatch(), 20)).toThrow(/needs 61 bytes/);
   });
 });

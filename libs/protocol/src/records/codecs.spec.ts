@@ -56,12 +56,17 @@ describe('codecs', () => {
 
   it('round-trips random data under every codec', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ALL), fc.uint8Array({ maxLength: 5000 }), fc.nat(8), async (codec, bytes, reps) => {
-        // Repeat the sample so compressors find matches, including overlapping ones.
-        const data = Buffer.concat(Array.from({ length: reps + 1 }, () => Buffer.from(bytes)));
-        const packed = await compress(codec, data);
-        expect((await decompress(codec, packed, limitFor(codec, data.length))).equals(data)).toBe(true);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom(...ALL),
+        fc.uint8Array({ maxLength: 5000 }),
+        fc.nat(8),
+        async (codec, bytes, reps) => {
+          // Repeat the sample so compressors find matches, including overlapping ones.
+          const data = Buffer.concat(Array.from({ length: reps + 1 }, () => Buffer.from(bytes)));
+          const packed = await compress(codec, data);
+          expect((await decompress(codec, packed, limitFor(codec, data.length))).equals(data)).toBe(true);
+        },
+      ),
       { seed: 42, numRuns: 200 },
     );
   });
@@ -81,7 +86,9 @@ describe('codecs', () => {
       expect(isXerialFramed(packed)).toBe(true);
       // 32 KiB blocks, like xerial SnappyOutputStream.
       const first = packed.readInt32BE(16);
-      expect(decompressSync(Compression.Snappy, Buffer.concat([packed.subarray(0, 20 + first)]), MB).length).toBe(32 * 1024);
+      expect(
+        decompressSync(Compression.Snappy, Buffer.concat([packed.subarray(0, 20 + first)]), MB).length,
+      ).toBe(32 * 1024);
     });
 
     it('reads a xerial stream assembled by hand from raw blocks', async () => {
@@ -111,7 +118,9 @@ describe('codecs', () => {
       expect(e.errorCode).toBe(ErrorCode.INVALID_RECORD);
       expect(e.message).toMatch(/2097152 bytes, more than the 1048576-byte limit/);
       // A preamble claiming ~4 GiB with almost no data behind it.
-      await expect(decompress(Compression.Snappy, Buffer.from('ffffffff0f00', 'hex'), MB)).rejects.toThrow(/more than the/);
+      await expect(decompress(Compression.Snappy, Buffer.from('ffffffff0f00', 'hex'), MB)).rejects.toThrow(
+        /more than the/,
+      );
     });
 
     it('reports a truncated xerial stream and corrupt blocks as CORRUPT_MESSAGE', async () => {
@@ -130,13 +139,17 @@ describe('codecs', () => {
       const e = await rejection(decompress(Compression.Gzip, bomb, 4 * MB));
       expect(e.errorCode).toBe(ErrorCode.INVALID_RECORD);
       expect(e.message).toMatch(/gzip records would decompress to more than 4194304 bytes/);
-      expect(() => decompressSync(Compression.Gzip, bomb, 4 * MB)).toThrow(/more than the 4194304-byte limit/);
+      expect(() => decompressSync(Compression.Gzip, bomb, 4 * MB)).toThrow(
+        /more than the 4194304-byte limit/,
+      );
     });
 
     it('accepts output of exactly the limit', async () => {
       const data = text(10_000);
       expect((await decompress(Compression.Gzip, zlib.gzipSync(data), 10_000)).equals(data)).toBe(true);
-      await expect(decompress(Compression.Gzip, zlib.gzipSync(data), 9_999)).rejects.toThrow(RecordDecodeError);
+      await expect(decompress(Compression.Gzip, zlib.gzipSync(data), 9_999)).rejects.toThrow(
+        RecordDecodeError,
+      );
     });
 
     it('reports corrupt gzip as CORRUPT_MESSAGE', async () => {
@@ -215,7 +228,9 @@ describe('codecs', () => {
       // One block whose first sequence copies from before the start of the output.
       const backRef = Buffer.from('04224d18604082' + '04000000' + '0f010000' + '00000000', 'hex');
       expect(() => lz4DecompressFrameBounded(backRef, MB)).toThrow(/match offset 1 points before the output/);
-      expect((await rejection(decompress(Compression.Lz4, backRef, MB))).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
+      expect((await rejection(decompress(Compression.Lz4, backRef, MB))).errorCode).toBe(
+        ErrorCode.CORRUPT_MESSAGE,
+      );
       const cut = await rejection(decompress(Compression.Lz4, frame64k(text(1000)).subarray(0, 20), MB));
       expect(cut.message).toMatch(/truncated/);
     });

@@ -18,7 +18,9 @@ const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
 
 function unknownCodec(codec: number): RecordDecodeError {
-  return new RecordDecodeError(`compression codec ${codec} is not one of none(0), gzip(1), snappy(2), lz4(3), zstd(4)`);
+  return new RecordDecodeError(
+    `compression codec ${codec} is not one of none(0), gzip(1), snappy(2), lz4(3), zstd(4)`,
+  );
 }
 
 function corrupt(codec: string, e: unknown): RecordDecodeError {

@@ -6,7 +6,13 @@ import { smallBatch } from './small-batch.test-helper';
 /** Three batches: 75 bytes at 0, 76 bytes at 75, 75 bytes at 151; 226 bytes in all. */
 async function log(): Promise<Buffer> {
   const a = smallBatch();
-  const b = await encodeRecordBatch({ baseOffset: 1, records: [{ key: null, value: Buffer.from('x') }, { key: null, value: null }] });
+  const b = await encodeRecordBatch({
+    baseOffset: 1,
+    records: [
+      { key: null, value: Buffer.from('x') },
+      { key: null, value: null },
+    ],
+  });
   const c = smallBatch();
   setBaseOffset(c, 0, 3);
   expect(b.length).toBe(76);

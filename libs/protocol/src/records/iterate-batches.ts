@@ -36,7 +36,10 @@ export interface BatchScanOptions {
  * Walks consecutive stored batches, yielding each complete one and stopping at a truncated or malformed tail.
  * The generator's return value says where and why it stopped.
  */
-export function* batchesIn(buf: Buffer, opts: BatchScanOptions = {}): Generator<StoredBatch, BatchScanResult, void> {
+export function* batchesIn(
+  buf: Buffer,
+  opts: BatchScanOptions = {},
+): Generator<StoredBatch, BatchScanResult, void> {
   let at = opts.from ?? 0;
   while (at < buf.length) {
     if (at + BATCH_HEADER_SIZE > buf.length) {
@@ -57,7 +60,10 @@ export function* batchesIn(buf: Buffer, opts: BatchScanOptions = {}): Generator<
 }
 
 /** Runs batchesIn to the end: the batches and where the valid data ends. */
-export function scanBatches(buf: Buffer, opts: BatchScanOptions = {}): BatchScanResult & { batches: StoredBatch[] } {
+export function scanBatches(
+  buf: Buffer,
+  opts: BatchScanOptions = {},
+): BatchScanResult & { batches: StoredBatch[] } {
   const batches: StoredBatch[] = [];
   const it = batchesIn(buf, opts);
   for (;;) {

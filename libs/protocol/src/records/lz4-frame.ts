@@ -40,7 +40,7 @@ type FrameStart = { skipTo: number } | FrameInfo;
 function frameAt(data: Buffer, pos: number): FrameStart {
   need(data, pos, 4, 'frame magic');
   const magic = data.readUInt32LE(pos);
-  if (((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
+  if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
     need(data, pos, 8, 'skippable frame');
     const skipTo = pos + 8 + data.readUInt32LE(pos + 4);
     need(data, pos, skipTo - pos, 'skippable frame');
@@ -54,7 +54,8 @@ function frameAt(data: Buffer, pos: number): FrameStart {
   need(data, pos, 7, 'frame descriptor');
   const flg = data[pos + 4]!;
   const bd = data[pos + 5]!;
-  if (flg >> 6 !== 1) throw new RecordDecodeError(`lz4 frame version ${flg >> 6} is not supported (expected 1)`);
+  if (flg >> 6 !== 1)
+    throw new RecordDecodeError(`lz4 frame version ${flg >> 6} is not supported (expected 1)`);
   const blockMaxId = (bd >> 4) & 7;
   if (blockMaxId < 4) throw new RecordDecodeError(`lz4 frame has invalid block size id ${blockMaxId}`);
   let p = pos + 6;
@@ -65,7 +66,9 @@ function frameAt(data: Buffer, pos: number): FrameStart {
     p += 8;
   }
   if (flg & 0x01) {
-    throw new RecordDecodeError('lz4 frame needs a preset dictionary, which Kafka never uses; the data is not from a Kafka client');
+    throw new RecordDecodeError(
+      'lz4 frame needs a preset dictionary, which Kafka never uses; the data is not from a Kafka client',
+    );
   }
   p += 1; // header checksum
   return {
@@ -92,7 +95,9 @@ function blockAt(data: Buffer, p: number, f: FrameInfo): Block | null {
   if (word === 0) return null;
   const size = word & 0x7fffffff;
   if (size > f.blockMax) {
-    throw new RecordDecodeError(`lz4 block at offset ${p} is ${size} bytes, over the frame's ${f.blockMax}-byte maximum`);
+    throw new RecordDecodeError(
+      `lz4 block at offset ${p} is ${size} bytes, over the frame's ${f.blockMax}-byte maximum`,
+    );
   }
   const next = p + 4 + size + (f.blockChecksum ? 4 : 0);
   need(data, p, next - p, 'block');
@@ -116,7 +121,8 @@ export function lz4FrameBound(data: Buffer, maxBytes: number): number {
       pos = f.skipTo;
       continue;
     }
-    if (f.contentSize !== null && total + f.contentSize > maxBytes) throw tooLarge('lz4', total + f.contentSize, maxBytes);
+    if (f.contentSize !== null && total + f.contentSize > maxBytes)
+      throw tooLarge('lz4', total + f.contentSize, maxBytes);
     let p = f.blocksAt;
     for (let b = blockAt(data, p, f); b !== null; b = blockAt(data, p, f)) {
       const size = b.end - b.start;
@@ -174,7 +180,8 @@ function decodeBlock(src: Buffer, ip: number, iend: number, out: BoundedOutput):
     if (ip + 2 > iend) throw corruptBlock(ip, 'match offset runs past the block');
     const offset = src[ip]! | (src[ip + 1]! << 8);
     ip += 2;
-    if (offset === 0 || offset > out.len) throw corruptBlock(ip - 2, `match offset ${offset} points before the output`);
+    if (offset === 0 || offset > out.len)
+      throw corruptBlock(ip - 2, `match offset ${offset} points before the output`);
     let mlen = token & 15;
     if (mlen === 15) {
       let b: number;

@@ -37,7 +37,6 @@ interface KafkaJsCodec {
   compress(encoder: { buffer: Buffer }): Promise<Buffer>;
   decompress(buffer: Buffer): Promise<Buffer>;
 }
-/* eslint-disable @typescript-eslint/no-require-imports */
 const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as {
   RecordBatch(opts: object): Promise<{ buffer: Buffer }>;
 };
@@ -48,7 +47,6 @@ const kafkaJsCompression = require('kafkajs/src/protocol/message/compression') a
   Codecs: { [codec: number]: () => KafkaJsCodec };
 };
 const KafkaJsLong = require('kafkajs/src/utils/long') as { fromValue(v: number): object };
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 const MB = 1024 * 1024;
 const LIMIT = { maxUncompressedBytes: 16 * MB };

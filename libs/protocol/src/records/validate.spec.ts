@@ -4,11 +4,9 @@ import { encodeRecordBatch } from './record-batch';
 import { smallBatch } from './small-batch.test-helper';
 import { ProduceRejection, validateProducedRecords, validateRecordContents } from './validate';
 
-/* eslint-disable-next-line @typescript-eslint/no-require-imports */
 const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as {
   RecordBatch(opts: object): Promise<{ buffer: Buffer }>;
 };
-/* eslint-disable-next-line @typescript-eslint/no-require-imports */
 const KafkaJsRecordEncoder = require('kafkajs/src/protocol/recordBatch/record/v0') as (opts: object) => object;
 
 const MB = 1024 * 1024;

@@ -14,7 +14,6 @@ import {
 } from './varint';
 
 // kafkajs's own encoder is an independent implementation to compare bytes against.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const KafkaJsEncoder = require('kafkajs/src/protocol/encoder') as new () => {
   writeVarInt(v: number): { buffer: Buffer };
   writeVarLong(v: number): { buffer: Buffer };
