@@ -1,5 +1,12 @@
 import { sleep, startBroker, type BrokerHandle, type HistoryMessage } from '@tributary/testing';
-import { ALL_CODECS, PARTITIONS, expectExactRoundTrip, makeMessages, topicName } from './compat-messages';
+import {
+  ALL_CODECS,
+  PARTITIONS,
+  expectExactRoundTrip,
+  expectStoredCodec,
+  makeMessages,
+  topicName,
+} from './compat-messages';
 import { kcatConsumeAll, kcatProduce } from './kcat-client';
 
 jest.setTimeout(60_000);
@@ -15,25 +22,34 @@ describe('compat: kcat (librdkafka)', () => {
     await broker?.dispose();
   });
 
-  it.each(ALL_CODECS)('round-trips keyed messages with headers across 3 partitions with -z %s', async (codec) => {
-    const topic = topicName(`kcat-${codec}`);
-    const sent = makeMessages('kcat', codec);
-    for (const p of PARTITIONS) {
-      const here = sent.filter((m) => m.partition === p);
-      await kcatProduce(
-        { bootstrap: broker.bootstrap, topic, partition: p, codec, headers: here[0]!.headers! },
-        here.map((m) => ({ key: m.key, value: m.value! })),
-      );
-    }
-    const got = await kcatConsumeAll(broker.bootstrap, topic);
-    expectExactRoundTrip(sent, got);
-  });
+  it.each(ALL_CODECS)(
+    'round-trips keyed messages with headers across 3 partitions with -z %s',
+    async (codec) => {
+      const topic = topicName(`kcat-${codec}`);
+      const sent = makeMessages('kcat', codec);
+      for (const p of PARTITIONS) {
+        const here = sent.filter((m) => m.partition === p);
+        await kcatProduce(
+          { bootstrap: broker.bootstrap, topic, partition: p, codec, headers: here[0]!.headers! },
+          here.map((m) => ({ key: m.key, value: m.value! })),
+        );
+      }
+      const got = await kcatConsumeAll(broker.bootstrap, topic);
+      await expectStoredCodec(broker.port, topic, codec);
+      expectExactRoundTrip(sent, got);
+    },
+  );
 
   it.each(['0', '1', '-1'])('produces with acks=%s and every message is stored', async (acks) => {
     const topic = topicName(`kcat-acks${acks.replace('-', 'm')}`);
     const sent: HistoryMessage[] = [];
     for (const p of PARTITIONS) {
-      const here = Array.from({ length: 5 }, (_, i) => ({ partition: p, key: `a${acks}-p${p}-${i}`, value: `acks ${acks} #${i}`, headers: { acks } }));
+      const here = Array.from({ length: 5 }, (_, i) => ({
+        partition: p,
+        key: `a${acks}-p${p}-${i}`,
+        value: `acks ${acks} #${i}`,
+        headers: { acks },
+      }));
       sent.push(...here);
       await kcatProduce({ bootstrap: broker.bootstrap, topic, partition: p, acks, headers: { acks } }, here);
     }

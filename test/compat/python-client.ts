@@ -11,7 +11,10 @@ export type PyDriver = 'kafka_python_client.py' | 'confluent_client.py';
 
 async function runDriver<T>(driver: PyDriver, mode: 'produce' | 'consume', request: unknown): Promise<T> {
   const script = join(__dirname, 'py', driver);
-  const r = await runCmd(SYSTEM_PYTHON, [script, mode], { input: JSON.stringify(request), timeoutMs: 50_000 });
+  const r = await runCmd(SYSTEM_PYTHON, [script, mode], {
+    input: JSON.stringify(request),
+    timeoutMs: 50_000,
+  });
   if (r.code !== 0) throw new Error(`${driver} ${mode} failed: ${describeRun(driver, r)}`);
   try {
     return JSON.parse(r.stdout) as T;
@@ -22,7 +25,13 @@ async function runDriver<T>(driver: PyDriver, mode: 'produce' | 'consume', reque
 
 export async function pyProduce(
   driver: PyDriver,
-  req: { bootstrap: string; topic: string; codec: string; acks?: string | number; messages: HistoryMessage[] },
+  req: {
+    bootstrap: string;
+    topic: string;
+    codec: string;
+    acks?: string | number;
+    messages: HistoryMessage[];
+  },
 ): Promise<{ partition: number; offset: number }[]> {
   const res = await runDriver<{ acks: { partition: number; offset: number }[] }>(driver, 'produce', req);
   return res.acks;
@@ -37,7 +46,10 @@ export async function pyConsume(
 }
 
 /** Acks must come back per partition with offsets 0, 1, 2, ... in send order. */
-export function expectSequentialAcks(sent: HistoryMessage[], acks: { partition: number; offset: number }[]): void {
+export function expectSequentialAcks(
+  sent: HistoryMessage[],
+  acks: { partition: number; offset: number }[],
+): void {
   expect(acks).toHaveLength(sent.length);
   const next = new Map<number, number>();
   const expected = sent.map((m) => {

@@ -24,7 +24,8 @@ const int32 = (v: number): Buffer => {
   b.writeInt32BE(v, 0);
   return b;
 };
-const compactString = (s: string): Buffer => Buffer.concat([Buffer.from([Buffer.byteLength(s) + 1]), Buffer.from(s)]);
+const compactString = (s: string): Buffer =>
+  Buffer.concat([Buffer.from([Buffer.byteLength(s) + 1]), Buffer.from(s)]);
 
 /**
  * Hostile and malformed input over raw sockets. Each case checks the offending connection's fate and that the
@@ -37,10 +38,17 @@ describe('broker: bad input on the wire', () => {
 
   beforeAll(async () => {
     broker = await startBroker({ config: { 'auto.create.topics.enable': false } });
-    const kafka = new Kafka({ clientId: 'bad-input', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({
+      clientId: 'bad-input',
+      brokers: [broker.bootstrap],
+      logLevel: logLevel.NOTHING,
+    });
     admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
   });
   afterAll(async () => {
     await admin?.disconnect().catch(() => undefined);
@@ -60,7 +68,9 @@ describe('broker: bad input on the wire', () => {
   async function produce(records: Buffer): Promise<{ errorCode: number; baseOffset: number }> {
     const c = await RawKafkaClient.connect(broker.port);
     try {
-      const [res] = decodeProduceV3Response(await c.request(ApiKey.Produce, 3, encodeProduceV3(topic, 0, records)));
+      const [res] = decodeProduceV3Response(
+        await c.request(ApiKey.Produce, 3, encodeProduceV3(topic, 0, records)),
+      );
       return res!;
     } finally {
       c.destroy();
@@ -70,7 +80,9 @@ describe('broker: bad input on the wire', () => {
   async function latestOffset(): Promise<number> {
     const c = await RawKafkaClient.connect(broker.port);
     try {
-      const [res] = decodeListOffsetsV1Response(await c.request(ApiKey.ListOffsets, 1, encodeListOffsetsV1(topic, 0, -1)));
+      const [res] = decodeListOffsetsV1Response(
+        await c.request(ApiKey.ListOffsets, 1, encodeListOffsetsV1(topic, 0, -1)),
+      );
       expect(res!.errorCode).toBe(ErrorCode.NONE);
       return res!.offset;
     } finally {
@@ -137,7 +149,12 @@ describe('broker: bad input on the wire', () => {
     const c = await RawKafkaClient.connect(broker.port);
     const v0 = decodeApiVersionsV0(await c.request(ApiKey.ApiVersions, 0, Buffer.alloc(0)));
     // A real v3 request: request header v2 (tagged fields after client id) and a compact body.
-    const v3Body = Buffer.concat([Buffer.from([0]), compactString('tributary-test'), compactString('1.0.0'), Buffer.from([0])]);
+    const v3Body = Buffer.concat([
+      Buffer.from([0]),
+      compactString('tributary-test'),
+      compactString('1.0.0'),
+      Buffer.from([0]),
+    ]);
     const v3 = decodeApiVersionsV0(await c.request(ApiKey.ApiVersions, 3, v3Body));
     expect(v3.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect(v3.apiKeys).toEqual(v0.apiKeys);
@@ -150,12 +167,16 @@ describe('broker: bad input on the wire', () => {
   });
 
   it('appends a valid batch, then rejects a batch with a bad CRC (CORRUPT_MESSAGE) without appending', async () => {
-    const good = await produce(encodeRecordBatch({ records: [{ key: 'k', value: 'good', headers: { h: '1' } }] }));
+    const good = await produce(
+      encodeRecordBatch({ records: [{ key: 'k', value: 'good', headers: { h: '1' } }] }),
+    );
     expect(good.errorCode).toBe(ErrorCode.NONE);
     const before = await latestOffset();
     expect(before).toBe(good.baseOffset + 1);
 
-    const bad = await produce(corruptBatchCrc(encodeRecordBatch({ records: [{ key: 'k', value: 'bad crc' }] })));
+    const bad = await produce(
+      corruptBatchCrc(encodeRecordBatch({ records: [{ key: 'k', value: 'bad crc' }] })),
+    );
     expect(bad.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
     expect(await latestOffset()).toBe(before);
   });
@@ -179,7 +200,11 @@ describe('broker: bad input on the wire', () => {
   it('rejects a gzip bomb with an error code and stays up with bounded memory', async () => {
     const before = await latestOffset();
     const rssBefore = broker.rssBytes();
-    const bomb = encodeRecordBatch({ records: [{ key: 'x', value: 'y' }], compression: 1, rawRecordsSection: await gzipBomb() });
+    const bomb = encodeRecordBatch({
+      records: [{ key: 'x', value: 'y' }],
+      compression: 1,
+      rawRecordsSection: await gzipBomb(),
+    });
     expect(bomb.length).toBeLessThan(1_000_000); // under message.max.bytes, so only inflation can catch it
     const res = await produce(bomb);
     expect(res.errorCode).not.toBe(ErrorCode.NONE);

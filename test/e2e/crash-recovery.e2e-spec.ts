@@ -1,5 +1,11 @@
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { checkHistory, readPartitions, startBroker, type BrokerHandle, type HistoryMessage } from '@tributary/testing';
+import {
+  checkHistory,
+  readPartitions,
+  startBroker,
+  type BrokerHandle,
+  type HistoryMessage,
+} from '@tributary/testing';
 
 jest.setTimeout(90_000);
 
@@ -42,10 +48,17 @@ describe('broker: crash recovery after kill -9', () => {
     const kafka = client(broker, 'crash-producer');
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS.length, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions: PARTITIONS.length, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
     await admin.disconnect();
 
-    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, retry: { retries: 0 }, allowAutoTopicCreation: false });
+    const producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      retry: { retries: 0 },
+      allowAutoTopicCreation: false,
+    });
     await producer.connect();
 
     const acked: Ack[] = [];
@@ -90,16 +103,27 @@ describe('broker: crash recovery after kill -9', () => {
       recovered,
       { maybe: unacked, contiguousOffsets: true },
     );
-    if (!report.ok) throw new Error(`after kill -9 and restart: ${report.summary}\n--- broker logs ---\n${broker.logs().slice(-4000)}`);
+    if (!report.ok)
+      throw new Error(
+        `after kill -9 and restart: ${report.summary}\n--- broker logs ---\n${broker.logs().slice(-4000)}`,
+      );
     // Each acknowledged message sits at the offset the broker acknowledged.
     const byOffset = new Map(recovered.map((m) => [`${m.partition}@${m.offset}`, m.key]));
     for (const a of acked) expect(byOffset.get(`${a.message.partition}@${a.offset}`)).toBe(a.message.key);
 
     // The recovered log accepts new writes after whatever survived, and serves them back.
-    const after = reader.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    const after = reader.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+    });
     await after.connect();
     const more: HistoryMessage[] = PARTITIONS.flatMap((partition) =>
-      Array.from({ length: 5 }, (_, i) => ({ partition, key: `after-${partition}-${i}`, value: `after restart ${i}`, headers: { phase: 'after' } })),
+      Array.from({ length: 5 }, (_, i) => ({
+        partition,
+        key: `after-${partition}-${i}`,
+        value: `after restart ${i}`,
+        headers: { phase: 'after' },
+      })),
     );
     const results = await after.send({
       topic,

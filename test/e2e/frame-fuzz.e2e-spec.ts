@@ -35,7 +35,9 @@ describe('broker: frame fuzzing', () => {
   async function expectAlive(): Promise<void> {
     const c = await RawKafkaClient.connect(broker.port);
     try {
-      const res = decodeApiVersionsV0(await c.request(ApiKey.ApiVersions, 0, Buffer.alloc(0), 'fuzz-probe', 5000));
+      const res = decodeApiVersionsV0(
+        await c.request(ApiKey.ApiVersions, 0, Buffer.alloc(0), 'fuzz-probe', 5000),
+      );
       expect(res.errorCode).toBe(ErrorCode.NONE);
     } finally {
       c.destroy();

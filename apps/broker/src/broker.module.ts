@@ -5,12 +5,15 @@ import { BROKER_CONFIG } from './broker.tokens';
 import type { BrokerConfig } from './config/broker-config';
 import type { ApiHandler } from './handlers/api-handler';
 import { HandlerRegistry } from './handlers/handler-registry';
+import { groupCoordinatorProvider } from './groups/group-coordinator.provider';
 import { ApiVersionsHandler, HANDLERS } from './handlers';
 import { LocalController } from './metadata/local-controller';
 import { MetadataCache } from './metadata/metadata-cache';
 import { TopicController } from './metadata/topic-controller';
 import { PartitionManager } from './partitions/partition-manager';
 import { ProduceAppender } from './partitions/produce-appender';
+import { ProducerIdManager } from './producers/producer-id-manager';
+import { ProducerSnapshotter } from './producers/producer-snapshotter';
 
 /**
  * The broker: Kafka listener, handlers, partitions and (single-node) controller. Handlers read metadata
@@ -47,6 +50,9 @@ export class BrokerModule {
           },
         },
         ProduceAppender,
+        groupCoordinatorProvider,
+        { provide: ProducerIdManager, useFactory: () => new ProducerIdManager(config['log.dirs']) },
+        ProducerSnapshotter,
         ...HANDLERS,
         {
           provide: HandlerRegistry,

@@ -2,6 +2,10 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { registerStart } from './commands/start.command';
+import { registerTopics } from './commands/topics.command';
+import { registerProduce } from './commands/produce.command';
+import { registerConsume } from './commands/consume.command';
+import { registerGroups } from './commands/groups.command';
 
 /** `tributary` entry point: one subcommand per file in ./commands. */
 const program = new Command()
@@ -11,6 +15,10 @@ const program = new Command()
   .showHelpAfterError();
 
 registerStart(program);
+registerTopics(program);
+registerProduce(program);
+registerConsume(program);
+registerGroups(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`tributary: ${e instanceof Error ? e.message : String(e)}\n`);

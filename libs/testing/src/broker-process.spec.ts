@@ -54,12 +54,16 @@ describe('startBroker (with a stand-in process)', () => {
   });
 
   it('fails with the process output when it exits before listening', async () => {
-    await expect(startBroker({ entry: join(dir, 'crasher.js') })).rejects.toThrow(/exited with code 3[\s\S]*boom: cannot open data dir/);
+    await expect(startBroker({ entry: join(dir, 'crasher.js') })).rejects.toThrow(
+      /exited with code 3[\s\S]*boom: cannot open data dir/,
+    );
   });
 
   it('fails when the port never opens within the start timeout', async () => {
     const sleeper = join(dir, 'sleeper.js');
     writeFileSync(sleeper, 'setTimeout(() => {}, 60000);');
-    await expect(startBroker({ entry: sleeper, startTimeoutMs: 500 })).rejects.toThrow(/did not accept connections/);
+    await expect(startBroker({ entry: sleeper, startTimeoutMs: 500 })).rejects.toThrow(
+      /did not accept connections/,
+    );
   });
 });

@@ -54,7 +54,9 @@ const STOP_GRACE_MS = 10_000;
 export async function startBroker(opts: StartBrokerOptions = {}): Promise<BrokerHandle> {
   const main = opts.entry ?? builtCliPath();
   if (!existsSync(main)) {
-    throw new Error(`the broker is not built: ${main} is missing; run \`npm run build\` (npm test does it in pretest)`);
+    throw new Error(
+      `the broker is not built: ${main} is missing; run \`npm run build\` (npm test does it in pretest)`,
+    );
   }
   const ownsDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? makeTempDir('tributary-data-');
@@ -98,7 +100,9 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {
       if (exitInfo !== null) {
-        throw new Error(`broker ${exitInfo} before listening on 127.0.0.1:${port}; its output:\n${log.slice(-8000)}`);
+        throw new Error(
+          `broker ${exitInfo} before listening on 127.0.0.1:${port}; its output:\n${log.slice(-8000)}`,
+        );
       }
       if (await acceptsConnections(port)) return;
       if (Date.now() > deadline) {
@@ -130,7 +134,14 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     clearTimeout(timer);
   };
 
-  await launch();
+  try {
+    await launch();
+  } catch (e) {
+    // Nothing will ever dispose a broker that never started: clean up what this call created.
+    if (ownsDataDir) removeDir(dataDir);
+    if (configDir) removeDir(configDir);
+    throw e;
+  }
 
   const handle: BrokerHandle = {
     port,

@@ -55,7 +55,8 @@ export function liveChildCount(): number {
 }
 
 // jest loads modules once per test file, so this hook runs at the end of each file that imports the helpers.
-const jestAfterAll = (globalThis as { afterAll?: (fn: () => Promise<void>, timeout?: number) => void }).afterAll;
+const jestAfterAll = (globalThis as { afterAll?: (fn: () => Promise<void>, timeout?: number) => void })
+  .afterAll;
 if (typeof jestAfterAll === 'function') {
   jestAfterAll(async () => {
     await killAllChildren();

@@ -110,12 +110,14 @@ export function checkHistory(
   }
 
   const lines: string[] = [];
-  const show = (m: HistoryMessage): string => `p${m.partition}${m.offset !== undefined ? `@${m.offset}` : ''} ${idOf(m)}`;
+  const show = (m: HistoryMessage): string =>
+    `p${m.partition}${m.offset !== undefined ? `@${m.offset}` : ''} ${idOf(m)}`;
   for (const m of lost) lines.push(`lost: ${show(m)}`);
   for (const m of duplicated) lines.push(`duplicated: ${show(m)}`);
   for (const r of reordered) lines.push(`reordered: ${show(r.message)} came after ${show(r.cameAfter)}`);
   for (const m of unexpected) lines.push(`unexpected: ${show(m)}`);
-  for (const h of offsetHoles) lines.push(`offset hole on p${h.partition}: expected ${h.expected}, got ${h.got}`);
+  for (const h of offsetHoles)
+    lines.push(`offset hole on p${h.partition}: expected ${h.expected}, got ${h.got}`);
   const ok = lines.length === 0;
   const summary = ok
     ? `ok: ${sent.length} sent, ${consumed.length} consumed`

@@ -23,7 +23,10 @@ interface KjsMessage {
   isControlRecord?: boolean;
 }
 interface KjsFetchResponse {
-  responses: { topicName: string; partitions: { partition: number; errorCode: number; highWatermark: string; messages: KjsMessage[] }[] }[];
+  responses: {
+    topicName: string;
+    partitions: { partition: number; errorCode: number; highWatermark: string; messages: KjsMessage[] }[];
+  }[];
 }
 interface KjsBroker {
   fetch(req: {
@@ -45,13 +48,21 @@ interface KjsCluster {
 }
 
 function clusterOf(kafka: Kafka): KjsCluster {
-  const sym = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
-  if (!sym) throw new Error('kafkajs internals changed: no private createCluster on the Kafka instance; update kafkajs-partition-reader.ts');
-  const create = (kafka as unknown as Record<symbol, (o: { allowAutoTopicCreation: boolean }) => KjsCluster>)[sym]!;
+  const sym = Object.getOwnPropertySymbols(kafka).find(
+    (s) => s.description === 'private:Kafka:createCluster',
+  );
+  if (!sym)
+    throw new Error(
+      'kafkajs internals changed: no private createCluster on the Kafka instance; update kafkajs-partition-reader.ts',
+    );
+  const create = (kafka as unknown as Record<symbol, (o: { allowAutoTopicCreation: boolean }) => KjsCluster>)[
+    sym
+  ]!;
   return create({ allowAutoTopicCreation: false });
 }
 
-const str = (b: Buffer | string | null | undefined): string | null => (b === null || b === undefined ? null : b.toString());
+const str = (b: Buffer | string | null | undefined): string | null =>
+  b === null || b === undefined ? null : b.toString();
 
 /**
  * Fetches every message of `partitions` from `fromOffset` up to the high watermark at the time of the first fetch.
@@ -72,7 +83,10 @@ export async function readPartitions(
     const out: FetchedMessage[] = [];
     for (const partition of partitions) {
       const pm = meta.find((m) => m.partitionId === partition);
-      if (!pm) throw new Error(`topic ${topic} has no partition ${partition} in metadata (${meta.length} partitions)`);
+      if (!pm)
+        throw new Error(
+          `topic ${topic} has no partition ${partition} in metadata (${meta.length} partitions)`,
+        );
       const broker = await cluster.findBroker({ nodeId: String(pm.leader) });
       let offset = opts.fromOffset ?? 0;
       let end: number | null = null;
@@ -83,18 +97,33 @@ export async function readPartitions(
           maxWaitTime: 50,
           minBytes: 1,
           maxBytes: 4 * 1024 * 1024,
-          topics: [{ topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: 1024 * 1024 }] }],
+          topics: [
+            { topic, partitions: [{ partition, fetchOffset: String(offset), maxBytes: 1024 * 1024 }] },
+          ],
         });
-        const pr = res.responses.find((t) => t.topicName === topic)?.partitions.find((p) => p.partition === partition);
+        const pr = res.responses
+          .find((t) => t.topicName === topic)
+          ?.partitions.find((p) => p.partition === partition);
         if (!pr) throw new Error(`fetch response had no entry for ${topic}/${partition}`);
-        if (pr.errorCode !== 0) throw new Error(`fetch ${topic}/${partition} at offset ${offset} failed with error code ${pr.errorCode}`);
+        if (pr.errorCode !== 0)
+          throw new Error(
+            `fetch ${topic}/${partition} at offset ${offset} failed with error code ${pr.errorCode}`,
+          );
         if (end === null) end = Number(pr.highWatermark);
         for (const m of pr.messages) {
           const o = Number(m.offset);
           if (o < offset || m.isControlRecord) continue;
           const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = Array.isArray(v) ? v.map((x) => x.toString()).join(',') : String(str(v));
-          out.push({ partition, offset: o, key: str(m.key), value: str(m.value), headers, timestamp: Number(m.timestamp) });
+          for (const [k, v] of Object.entries(m.headers ?? {}))
+            headers[k] = Array.isArray(v) ? v.map((x) => x.toString()).join(',') : String(str(v));
+          out.push({
+            partition,
+            offset: o,
+            key: str(m.key),
+            value: str(m.value),
+            headers,
+            timestamp: Number(m.timestamp),
+          });
           offset = o + 1;
         }
         if (offset >= end) break;

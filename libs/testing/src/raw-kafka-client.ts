@@ -18,7 +18,8 @@ export class RawKafkaClient {
     this.closedPromise = new Promise((resolve) => {
       socket.once('close', () => {
         this.closedFlag = true;
-        for (const p of this.pending.values()) p.reject(new Error('connection closed by the broker before it answered'));
+        for (const p of this.pending.values())
+          p.reject(new Error('connection closed by the broker before it answered'));
         this.pending.clear();
         resolve();
       });
@@ -69,7 +70,13 @@ export class RawKafkaClient {
   }
 
   /** Sends one request (header v1 + body) and resolves with the response body after the correlation id. */
-  request(apiKey: number, apiVersion: number, body: Buffer, clientId: string | null = 'raw-test', timeoutMs = 10_000): Promise<Buffer> {
+  request(
+    apiKey: number,
+    apiVersion: number,
+    body: Buffer,
+    clientId: string | null = 'raw-test',
+    timeoutMs = 10_000,
+  ): Promise<Buffer> {
     const correlationId = this.nextCorrelation++;
     const frame = encodeRequestFrame(apiKey, apiVersion, correlationId, body, clientId);
     return new Promise<Buffer>((resolve, reject) => {
@@ -114,7 +121,13 @@ export class RawKafkaClient {
 }
 
 /** Size-prefixed request: int32 size, header v1 (key, version, correlation id, client id), body. */
-export function encodeRequestFrame(apiKey: number, apiVersion: number, correlationId: number, body: Buffer, clientId: string | null = 'raw-test'): Buffer {
+export function encodeRequestFrame(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  body: Buffer,
+  clientId: string | null = 'raw-test',
+): Buffer {
   const w = new Writer(64);
   w.int16(apiKey).int16(apiVersion).int32(correlationId).nullableString(clientId);
   const payload = Buffer.concat([w.toBuffer(), body]);

@@ -1,15 +1,12 @@
 import { encodeMagicV1MessageSet, encodeRecordBatch, corruptBatchCrc, type TestRecord } from './record-batch';
 
 // Cross-check the test encoder against kafkajs's independent decoder and CRC32C implementation.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const KjsDecoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => unknown;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const decodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (d: unknown) => Promise<{
   firstOffset: string;
   lastOffsetDelta: number;
   records: { key: Buffer | null; value: Buffer | null; headers: Record<string, Buffer>; offset: string }[];
 }>;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const kjsCrc32C = require('kafkajs/src/protocol/recordBatch/crc32C') as (b: Buffer) => number;
 
 const records: TestRecord[] = [
@@ -19,26 +16,29 @@ const records: TestRecord[] = [
 ];
 
 describe('test RecordBatch encoder', () => {
-  it.each([0, 1] as const)('encodes a batch (compression %d) that kafkajs decodes identically', async (compression) => {
-    const batch = encodeRecordBatch({ records, baseOffset: 7, compression });
-    expect(batch.readInt32BE(8)).toBe(batch.length - 12);
-    expect(batch.readUInt32BE(17)).toBe(kjsCrc32C(batch.subarray(21)) >>> 0);
-    const decoded = await decodeBatch(new KjsDecoder(batch));
-    expect(batch[16]).toBe(2);
-    expect(decoded.lastOffsetDelta).toBe(2);
-    expect(
-      decoded.records.map((r) => ({
-        offset: r.offset,
-        key: r.key?.toString() ?? null,
-        value: r.value?.toString() ?? null,
-        headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, v.toString()])),
-      })),
-    ).toEqual([
-      { offset: '7', key: 'k1', value: 'v1', headers: { h: 'x', codec: 'none' } },
-      { offset: '8', key: null, value: 'v2 ünïcode', headers: {} },
-      { offset: '9', key: 'k3', value: null, headers: {} },
-    ]);
-  });
+  it.each([0, 1] as const)(
+    'encodes a batch (compression %d) that kafkajs decodes identically',
+    async (compression) => {
+      const batch = encodeRecordBatch({ records, baseOffset: 7, compression });
+      expect(batch.readInt32BE(8)).toBe(batch.length - 12);
+      expect(batch.readUInt32BE(17)).toBe(kjsCrc32C(batch.subarray(21)) >>> 0);
+      const decoded = await decodeBatch(new KjsDecoder(batch));
+      expect(batch[16]).toBe(2);
+      expect(decoded.lastOffsetDelta).toBe(2);
+      expect(
+        decoded.records.map((r) => ({
+          offset: r.offset,
+          key: r.key?.toString() ?? null,
+          value: r.value?.toString() ?? null,
+          headers: Object.fromEntries(Object.entries(r.headers).map(([k, v]) => [k, v.toString()])),
+        })),
+      ).toEqual([
+        { offset: '7', key: 'k1', value: 'v1', headers: { h: 'x', codec: 'none' } },
+        { offset: '8', key: null, value: 'v2 ünïcode', headers: {} },
+        { offset: '9', key: 'k3', value: null, headers: {} },
+      ]);
+    },
+  );
 
   it('corruptBatchCrc leaves the stored CRC stale', () => {
     const bad = corruptBatchCrc(encodeRecordBatch({ records }));

@@ -28,7 +28,8 @@ export interface TestBatchOptions {
   rawRecordsSection?: Buffer;
 }
 
-const asBuf = (b: Buffer | string | null): Buffer | null => (b === null ? null : Buffer.isBuffer(b) ? b : Buffer.from(b, 'utf8'));
+const asBuf = (b: Buffer | string | null): Buffer | null =>
+  b === null ? null : Buffer.isBuffer(b) ? b : Buffer.from(b, 'utf8');
 
 /** Unsigned LEB128 of a non-negative integer below 2^53. */
 function uvarint(n: number): Buffer {
@@ -60,7 +61,9 @@ function encodeRecord(r: TestRecord, offsetDelta: number): Buffer {
     varBytes(asBuf(r.key)),
     varBytes(asBuf(r.value)),
     zigzag(headers.length),
-    ...headers.map(([k, v]) => Buffer.concat([varBytes(Buffer.from(k, 'utf8')), varBytes(Buffer.from(v, 'utf8'))])),
+    ...headers.map(([k, v]) =>
+      Buffer.concat([varBytes(Buffer.from(k, 'utf8')), varBytes(Buffer.from(v, 'utf8'))]),
+    ),
   ]);
   return Buffer.concat([zigzag(body.length), body]);
 }
@@ -104,7 +107,11 @@ export function corruptBatchCrc(batch: Buffer): Buffer {
 }
 
 /** A legacy magic-1 MessageSet holding one message (what pre-0.11 clients send). */
-export function encodeMagicV1MessageSet(key: string | null, value: string | null, timestamp = Date.now()): Buffer {
+export function encodeMagicV1MessageSet(
+  key: string | null,
+  value: string | null,
+  timestamp = Date.now(),
+): Buffer {
   const k = asBuf(key);
   const v = asBuf(value);
   const afterCrc = Buffer.concat([

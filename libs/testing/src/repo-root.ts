@@ -10,7 +10,10 @@ export function repoRoot(): string {
   for (;;) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'libs'))) return dir;
     const up = dirname(dir);
-    if (up === dir) throw new Error(`cannot find the repository root above ${__dirname}: no package.json with a libs/ folder`);
+    if (up === dir)
+      throw new Error(
+        `cannot find the repository root above ${__dirname}: no package.json with a libs/ folder`,
+      );
     dir = up;
   }
 }

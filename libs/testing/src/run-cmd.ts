@@ -38,7 +38,9 @@ export function runCmd(cmd: string, args: readonly string[], opts: RunOptions = 
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.once('error', (e) => {
       clearTimeout(timer);
-      reject(new Error(`cannot run ${cmd}: ${e.message}; is it installed? (see scripts/ensure-test-deps.sh)`));
+      reject(
+        new Error(`cannot run ${cmd}: ${e.message}; is it installed? (see scripts/ensure-test-deps.sh)`),
+      );
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);

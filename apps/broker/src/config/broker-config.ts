@@ -31,6 +31,13 @@ export const BROKER_SETTINGS = {
   },
   'connections.max.idle.ms': { schema: z.number().int().min(1000), default: 600_000, doc: 'Close connections idle this long.' },
   'fetch.max.wait.cap.ms': { schema: z.number().int().min(0), default: 30_000, doc: 'Upper bound on a Fetch max_wait_ms.' },
+  'offsets.topic.num.partitions': { schema: z.number().int().min(1).max(1000), default: 50, doc: 'Partitions of the internal __consumer_offsets topic when it is created (a group lives in hash(group id) % partitions).' },
+  'offsets.retention.minutes': { schema: z.number().int().min(1), default: 10080, doc: 'Committed offsets of an empty group are deleted this long after the group became empty.' },
+  'offsets.retention.check.interval.ms': { schema: z.number().int().min(100), default: 600_000, doc: 'How often expired committed offsets are looked for.' },
+  'offset.metadata.max.bytes': { schema: z.number().int().min(0), default: 4096, doc: 'Largest metadata string accepted with a committed offset (OFFSET_METADATA_TOO_LARGE above it).' },
+  'group.min.session.timeout.ms': { schema: z.number().int().min(1), default: 6000, doc: 'Smallest session timeout a group member may ask for (INVALID_SESSION_TIMEOUT below it).' },
+  'group.max.session.timeout.ms': { schema: z.number().int().min(1), default: 1_800_000, doc: 'Largest session timeout a group member may ask for (INVALID_SESSION_TIMEOUT above it).' },
+  'group.initial.rebalance.delay.ms': { schema: z.number().int().min(0), default: 3000, doc: 'How long the first rebalance of an empty group waits for more members to join (0: rebalance at once).' },
 } as const;
 
 type Settings = typeof BROKER_SETTINGS;

@@ -27,6 +27,13 @@ export class PartitionManager implements MetadataListener {
     return this.partitions.get(topic)?.[partition];
   }
 
+  /** Every partition hosted here (the producer-state snapshotter walks them). */
+  all(): Partition[] {
+    const out: Partition[] = [];
+    for (const list of this.partitions.values()) for (const p of list) if (p) out.push(p);
+    return out;
+  }
+
   logConfigFor(topic: TopicInfo): LogConfig {
     const c = this.config;
     return fromTopicConfigs({

@@ -1,4 +1,5 @@
 import type { PartitionLog } from '@tributary/storage';
+import { PartitionProducers } from '../producers/partition-producers';
 
 type Waiter = () => void;
 
@@ -10,12 +11,16 @@ type Waiter = () => void;
 export class Partition {
   private waiters: Set<Waiter> | null = null;
   private tail: Promise<void> | null = null;
+  /** Idempotent-producer state, rebuilt from the log here on open and updated by every append. */
+  readonly producers: PartitionProducers;
 
   constructor(
     readonly topic: string,
     readonly index: number,
     readonly log: PartitionLog,
-  ) {}
+  ) {
+    this.producers = PartitionProducers.open(log, `${topic}-${index}`);
+  }
 
   get highWatermark(): number {
     return this.log.logEndOffset;
@@ -28,6 +33,7 @@ export class Partition {
   /** Appends one validated batch (patched in place) and wakes fetches waiting on this partition. */
   append(batch: Buffer, leaderEpoch: number): { baseOffset: number; lastOffset: number; logAppendTime: number } {
     const res = this.log.append(batch, leaderEpoch);
+    this.producers.appended(batch, res.baseOffset, res.lastOffset);
     const w = this.waiters;
     if (w) {
       this.waiters = null;
@@ -63,6 +69,7 @@ export class Partition {
   }
 
   close(): void {
+    this.producers.close();
     const w = this.waiters;
     this.waiters = null;
     if (w) for (const wake of w) wake();

@@ -1,6 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { logger } from '@tributary/common';
-import { Compression, compressionOf, ErrorCode, validateProducedRecords, validateRecordContents } from '@tributary/protocol';
+import {
+  Compression,
+  compressionOf,
+  ErrorCode,
+  isTransactional,
+  validateProducedRecords,
+  validateRecordContents,
+  type BatchHeader,
+} from '@tributary/protocol';
 import { BROKER_CONFIG } from '../broker.tokens';
 import type { BrokerConfig } from '../config/broker-config';
 import { MetadataCache } from '../metadata/metadata-cache';
@@ -54,20 +62,51 @@ export class ProduceAppender {
       this.log.debug({ topic, partition: index, error: checked.message }, 'rejected batch');
       return failure(checked.errorCode, partition);
     }
-    if (compressionOf(checked.header.attributes) !== Compression.None) {
+    const header = checked.header;
+    if (isTransactional(header.attributes)) {
+      // InitProducerId refuses transactional ids, so no well-behaved client gets here.
+      this.log.warn({ topic, partition: index, producerId: header.producerId }, 'rejected a transactional batch: transactions are not supported');
+      return failure(ErrorCode.INVALID_TXN_STATE, partition);
+    }
+    if (compressionOf(header.attributes) !== Compression.None) {
       const limit = maxMessageBytes * MAX_UNCOMPRESSED_FACTOR;
       return partition.appendInOrder(
         validateRecordContents(records, limit).then((v) => (v.ok ? null : v.errorCode)),
-        () => this.write(partition, records, acks, flushPolicy),
+        () => this.write(partition, records, header, acks, flushPolicy),
         (errorCode) => failure(errorCode, partition),
       );
     }
-    return partition.appendInOrder(null, () => this.write(partition, records, acks, flushPolicy), (errorCode) =>
+    return partition.appendInOrder(null, () => this.write(partition, records, header, acks, flushPolicy), (errorCode) =>
       failure(errorCode, partition),
     );
   }
 
-  private write(partition: Partition, batch: Buffer, acks: number, flushPolicy: string): PartitionAppend | Promise<PartitionAppend> {
+  /**
+   * The in-order step: the idempotence check, the append and the producer-state update happen here together,
+   * after every earlier batch of the partition, so a retried or pipelined batch is judged against all before it.
+   */
+  private write(
+    partition: Partition,
+    batch: Buffer,
+    header: BatchHeader,
+    acks: number,
+    flushPolicy: string,
+  ): PartitionAppend | Promise<PartitionAppend> {
+    if (header.producerId >= 0) {
+      const verdict = partition.producers.check(header);
+      if (verdict.kind === 'duplicate') {
+        // A retry of a batch already in the log: answer as the first time (after its fsync if due), append nothing.
+        this.log.debug(
+          { topic: partition.topic, partition: partition.index, producerId: header.producerId, sequence: header.baseSequence, baseOffset: verdict.baseOffset },
+          'duplicate batch acknowledged with its original offset',
+        );
+        return this.acknowledge(partition, verdict.baseOffset, verdict.lastOffset + 1, acks, flushPolicy);
+      }
+      if (verdict.kind === 'reject') {
+        this.log.info({ topic: partition.topic, partition: partition.index, errorCode: verdict.errorCode }, verdict.message);
+        return failure(verdict.errorCode, partition);
+      }
+    }
     let baseOffset: number;
     let nextOffset: number;
     try {
@@ -78,6 +117,17 @@ export class ProduceAppender {
       this.log.error({ err: e, topic: partition.topic, partition: partition.index }, 'append failed');
       return failure(ErrorCode.KAFKA_STORAGE_ERROR, partition);
     }
+    return this.acknowledge(partition, baseOffset, nextOffset, acks, flushPolicy);
+  }
+
+  /** Success for a batch at baseOffset, after everything below nextOffset is fsynced when the policy asks. */
+  private acknowledge(
+    partition: Partition,
+    baseOffset: number,
+    nextOffset: number,
+    acks: number,
+    flushPolicy: string,
+  ): PartitionAppend | Promise<PartitionAppend> {
     const ok: PartitionAppend = { errorCode: ErrorCode.NONE, baseOffset, logStartOffset: partition.logStartOffset };
     if (!mustFsync(flushPolicy, acks)) return ok;
     return partition.log.awaitDurable(nextOffset).then(

@@ -40,8 +40,12 @@ interface KafkaJsCodec {
 const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as {
   RecordBatch(opts: object): Promise<{ buffer: Buffer }>;
 };
-const KafkaJsRecordEncoder = require('kafkajs/src/protocol/recordBatch/record/v0') as (opts: object) => object;
-const kafkaJsDecodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (d: object) => Promise<KafkaJsBatch>;
+const KafkaJsRecordEncoder = require('kafkajs/src/protocol/recordBatch/record/v0') as (
+  opts: object,
+) => object;
+const kafkaJsDecodeBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder') as (
+  d: object,
+) => Promise<KafkaJsBatch>;
 const KafkaJsDecoder = require('kafkajs/src/protocol/decoder') as new (b: Buffer) => object;
 const kafkaJsCompression = require('kafkajs/src/protocol/message/compression') as {
   Codecs: { [codec: number]: () => KafkaJsCodec };
@@ -104,9 +108,21 @@ describe('decodeRecords', () => {
   it('reads batches written by kafkajs, under every codec', async () => {
     for (const compression of ALL) {
       const kafkajsRecords = [
-        KafkaJsRecordEncoder({ offsetDelta: 0, timestampDelta: 0, key: b('k1'), value: b('v1'), headers: { h: b('x') } }),
+        KafkaJsRecordEncoder({
+          offsetDelta: 0,
+          timestampDelta: 0,
+          key: b('k1'),
+          value: b('v1'),
+          headers: { h: b('x') },
+        }),
         KafkaJsRecordEncoder({ offsetDelta: 1, timestampDelta: -1000, key: null, value: b('v2') }),
-        KafkaJsRecordEncoder({ offsetDelta: 2, timestampDelta: 5, key: b('k3'), value: null, headers: { a: [b('1'), b('2')] } }),
+        KafkaJsRecordEncoder({
+          offsetDelta: 2,
+          timestampDelta: 5,
+          key: b('k3'),
+          value: null,
+          headers: { a: [b('1'), b('2')] },
+        }),
       ];
       const encoder = await RecordBatch({
         compression,
@@ -136,7 +152,14 @@ describe('decodeRecords', () => {
         recordCount: 3,
       });
       expect(records).toEqual<KafkaRecord[]>([
-        { attributes: 0, timestampDelta: 0, offsetDelta: 0, key: b('k1'), value: b('v1'), headers: [{ key: 'h', value: b('x') }] },
+        {
+          attributes: 0,
+          timestampDelta: 0,
+          offsetDelta: 0,
+          key: b('k1'),
+          value: b('v1'),
+          headers: [{ key: 'h', value: b('x') }],
+        },
         { attributes: 0, timestampDelta: -1000, offsetDelta: 1, key: null, value: b('v2'), headers: [] },
         {
           attributes: 0,
@@ -157,7 +180,14 @@ describe('decodeRecords', () => {
 describe('encodeRecordBatch', () => {
   it('reproduces the hand-written fixture byte for byte', async () => {
     const input: RecordBatchInput = {
-      records: [{ key: b('k'), value: b('v1'), headers: [{ key: 'h', value: b('x') }], timestamp: SMALL_BATCH_TIMESTAMP }],
+      records: [
+        {
+          key: b('k'),
+          value: b('v1'),
+          headers: [{ key: 'h', value: b('x') }],
+          timestamp: SMALL_BATCH_TIMESTAMP,
+        },
+      ],
     };
     expect((await encodeRecordBatch(input)).toString('hex')).toBe(smallBatch().toString('hex'));
     expect(encodeRecordBatchSync(input).equals(smallBatch())).toBe(true);
@@ -188,20 +218,35 @@ describe('encodeRecordBatch', () => {
         ['1000', '1700000000000', b('k1'), b('v1'), { h: b('x') }],
         ['1001', '1700000000500', null, b('no key'), {}],
         ['1002', '1699999999000', b('k3'), null, {}],
-        ['1003', '1700000001000', Buffer.alloc(0), Buffer.alloc(300, 7), { dup: [b('1'), b('2')], ünï: b('☃') }],
+        [
+          '1003',
+          '1700000001000',
+          Buffer.alloc(0),
+          Buffer.alloc(300, 7),
+          { dup: [b('1'), b('2')], ünï: b('☃') },
+        ],
       ]);
     }
   });
 
   it('computes lastOffsetDelta, maxTimestamp, attributes and a valid CRC', async () => {
-    const batch = await encodeRecordBatch({ transactional: true, compression: Compression.Lz4, records: SAMPLE });
+    const batch = await encodeRecordBatch({
+      transactional: true,
+      compression: Compression.Lz4,
+      records: SAMPLE,
+    });
     const h = readBatchHeader(batch);
     expect(h.lastOffsetDelta).toBe(3);
     expect(h.recordCount).toBe(4);
     expect(h.maxTimestamp).toBe(1_700_000_001_000);
     expect(h.baseTimestamp).toBe(1_700_000_000_000);
     expect(h.attributes).toBe(Compression.Lz4 | 0x10);
-    expect(h).toMatchObject({ producerId: -1, producerEpoch: -1, baseSequence: -1, partitionLeaderEpoch: -1 });
+    expect(h).toMatchObject({
+      producerId: -1,
+      producerEpoch: -1,
+      baseSequence: -1,
+      partitionLeaderEpoch: -1,
+    });
     expect(h.batchLength).toBe(batch.length - 12);
     expect(verifyBatchCrc(batch, 0, batch.length)).toBe(true);
   });
@@ -210,7 +255,10 @@ describe('encodeRecordBatch', () => {
     await expect(encodeRecordBatch({ records: [] })).rejects.toThrow(/at least one record/);
   });
 
-  const bytes = fc.option(fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)), { nil: null });
+  const bytes = fc.option(
+    fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)),
+    { nil: null },
+  );
   const recordArb: fc.Arbitrary<RecordInput> = fc.record({
     key: bytes,
     value: bytes,
@@ -274,7 +322,9 @@ describe('decodeRecords rejects malformed batches', () => {
   });
 
   it('a batch shorter than its batchLength', async () => {
-    expect((await decodeError(smallBatch().subarray(0, 70))).message).toMatch(/batchLength 63 but 58 bytes follow/);
+    expect((await decodeError(smallBatch().subarray(0, 70))).message).toMatch(
+      /batchLength 63 but 58 bytes follow/,
+    );
   });
 
   it('a magic other than 2', async () => {
@@ -299,7 +349,9 @@ describe('decodeRecords rejects malformed batches', () => {
   });
 
   it('a record length that overruns the batch', async () => {
-    expect((await decodeError(patched((buf) => (buf[61] = 0x7e)))).message).toMatch(/record 0 declares length 63/);
+    expect((await decodeError(patched((buf) => (buf[61] = 0x7e)))).message).toMatch(
+      /record 0 declares length 63/,
+    );
   });
 
   it('a key length that overruns the record', async () => {
@@ -325,7 +377,12 @@ describe('decodeRecords rejects malformed batches', () => {
   });
 
   it('compressed records over the limit', async () => {
-    const batch = await encodeRecordBatch({ compression: Compression.Gzip, records: [{ key: null, value: Buffer.alloc(MB) }] });
-    await expect(decodeRecords(batch, { maxUncompressedBytes: 64 * 1024 })).rejects.toThrow(/more than the 65536-byte limit/);
+    const batch = await encodeRecordBatch({
+      compression: Compression.Gzip,
+      records: [{ key: null, value: Buffer.alloc(MB) }],
+    });
+    await expect(decodeRecords(batch, { maxUncompressedBytes: 64 * 1024 })).rejects.toThrow(
+      /more than the 65536-byte limit/,
+    );
   });
 });

@@ -71,11 +71,15 @@ interface Prepared {
 
 function prepare(batch: Buffer, opts: DecodeRecordsOptions): Prepared {
   if (batch.length < BATCH_HEADER_SIZE) {
-    throw new RecordDecodeError(`record batch is ${batch.length} bytes, shorter than the ${BATCH_HEADER_SIZE}-byte header`);
+    throw new RecordDecodeError(
+      `record batch is ${batch.length} bytes, shorter than the ${BATCH_HEADER_SIZE}-byte header`,
+    );
   }
   const header = readBatchHeader(batch, 0);
   if (header.magic !== CURRENT_MAGIC) {
-    throw new RecordDecodeError(`record batch has magic ${header.magic}; only RecordBatch v2 (magic 2) is supported`);
+    throw new RecordDecodeError(
+      `record batch has magic ${header.magic}; only RecordBatch v2 (magic 2) is supported`,
+    );
   }
   const end = header.batchLength + LOG_OVERHEAD;
   if (header.batchLength < BATCH_HEADER_SIZE - LOG_OVERHEAD || end > batch.length) {
@@ -88,7 +92,10 @@ function prepare(batch: Buffer, opts: DecodeRecordsOptions): Prepared {
   }
   const codec = compressionOf(header.attributes);
   if (codec > Compression.Zstd) {
-    throw new RecordDecodeError(`record batch uses unknown compression codec ${codec}`, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    throw new RecordDecodeError(
+      `record batch uses unknown compression codec ${codec}`,
+      ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+    );
   }
   return { header, codec, section: batch.subarray(RECORDS, end) };
 }
@@ -119,7 +126,9 @@ export function parseRecords(body: Buffer, header: BatchHeader): KafkaRecord[] {
   const count = header.recordCount;
   if (count < 0) throw invalid(`record batch declares a negative record count ${count}`);
   if (count * MIN_RECORD_SIZE > body.length) {
-    throw invalid(`record batch declares ${count} records but its ${body.length} record bytes cannot hold that many`);
+    throw invalid(
+      `record batch declares ${count} records but its ${body.length} record bytes cannot hold that many`,
+    );
   }
   const records = new Array<KafkaRecord>(count);
   const c: ByteCursor = { buf: body, pos: 0, end: body.length };
@@ -135,14 +144,17 @@ export function parseRecords(body: Buffer, header: BatchHeader): KafkaRecord[] {
       records[i] = r;
     }
   } catch (e) {
-    if (e instanceof ProtocolDecodeError) throw new RecordDecodeError(`record ${i} is malformed: ${e.message}`);
+    if (e instanceof ProtocolDecodeError)
+      throw new RecordDecodeError(`record ${i} is malformed: ${e.message}`);
     throw e;
   }
   if (c.pos !== body.length) {
     throw invalid(`record batch has ${body.length - c.pos} bytes left after its declared ${count} records`);
   }
   if (prevDelta > header.lastOffsetDelta) {
-    throw invalid(`record offsetDelta ${prevDelta} is beyond the batch's lastOffsetDelta ${header.lastOffsetDelta}`);
+    throw invalid(
+      `record offsetDelta ${prevDelta} is beyond the batch's lastOffsetDelta ${header.lastOffsetDelta}`,
+    );
   }
   return records;
 }
@@ -154,7 +166,9 @@ function readVarBytes(buf: Buffer, c: ByteCursor, what: string, i: number): Buff
     return null;
   }
   if (len > c.end - c.pos) {
-    throw new RecordDecodeError(`record ${i} ${what} claims ${len} bytes but only ${c.end - c.pos} remain in the record`);
+    throw new RecordDecodeError(
+      `record ${i} ${what} claims ${len} bytes but only ${c.end - c.pos} remain in the record`,
+    );
   }
   const at = c.pos;
   c.pos += len;
@@ -165,7 +179,9 @@ function parseRecord(buf: Buffer, outer: ByteCursor, i: number): KafkaRecord {
   const length = readVarint(outer);
   const start = outer.pos;
   if (length < MIN_RECORD_BODY || length > outer.end - start) {
-    throw new RecordDecodeError(`record ${i} declares length ${length} but ${outer.end - start} bytes remain`);
+    throw new RecordDecodeError(
+      `record ${i} declares length ${length} but ${outer.end - start} bytes remain`,
+    );
   }
   const end = start + length;
   // Fields are read through a cursor ending at this record, so no field can run into the next one.
@@ -246,7 +262,8 @@ function plan(input: RecordBatchInput): Plan {
     const r = records[i]!;
     const ts = r.timestamp ?? baseTimestamp;
     if (ts > maxTimestamp) maxTimestamp = ts;
-    let size = 1 + sizeOfVarlong(ts - baseTimestamp) + sizeOfVarint(i) + varBytesSize(r.key) + varBytesSize(r.value);
+    let size =
+      1 + sizeOfVarlong(ts - baseTimestamp) + sizeOfVarint(i) + varBytesSize(r.key) + varBytesSize(r.value);
     const headers = r.headers ?? [];
     size += sizeOfVarint(headers.length);
     for (const h of headers) {

@@ -35,7 +35,9 @@ function xerialBlocks(data: Buffer): Buffer[] {
   let pos = XERIAL_HEADER_SIZE;
   while (pos < data.length) {
     if (pos + 4 > data.length) {
-      throw new RecordDecodeError(`xerial snappy stream is truncated: a block length at offset ${pos} is cut off`);
+      throw new RecordDecodeError(
+        `xerial snappy stream is truncated: a block length at offset ${pos} is cut off`,
+      );
     }
     const len = data.readInt32BE(pos);
     pos += 4;
@@ -108,7 +110,8 @@ function frame(blocks: Buffer[]): Buffer {
 
 function chunks(data: Buffer): Buffer[] {
   const out: Buffer[] = [];
-  for (let at = 0; at < data.length; at += XERIAL_BLOCK_SIZE) out.push(data.subarray(at, at + XERIAL_BLOCK_SIZE));
+  for (let at = 0; at < data.length; at += XERIAL_BLOCK_SIZE)
+    out.push(data.subarray(at, at + XERIAL_BLOCK_SIZE));
   return out;
 }
 

@@ -7,7 +7,9 @@ import { ProduceRejection, validateProducedRecords, validateRecordContents } fro
 const { RecordBatch } = require('kafkajs/src/protocol/recordBatch/v0') as {
   RecordBatch(opts: object): Promise<{ buffer: Buffer }>;
 };
-const KafkaJsRecordEncoder = require('kafkajs/src/protocol/recordBatch/record/v0') as (opts: object) => object;
+const KafkaJsRecordEncoder = require('kafkajs/src/protocol/recordBatch/record/v0') as (
+  opts: object,
+) => object;
 
 const MB = 1024 * 1024;
 const LIMITS = { maxMessageBytes: MB };
@@ -39,7 +41,10 @@ describe('validateProducedRecords', () => {
         KafkaJsRecordEncoder({ offsetDelta: 1, key: 'c', value: 'd' }),
       ],
     });
-    expect(validateProducedRecords(buffer, LIMITS)).toMatchObject({ ok: true, header: { producerId: -1, recordCount: 2 } });
+    expect(validateProducedRecords(buffer, LIMITS)).toMatchObject({
+      ok: true,
+      header: { producerId: -1, recordCount: 2 },
+    });
   });
 
   it('works on a view into a larger request buffer without changing it', () => {
@@ -57,16 +62,31 @@ describe('validateProducedRecords', () => {
   });
 
   it('rejects legacy message sets (magic 0 and 1) as CORRUPT_MESSAGE', () => {
-    const v1 = rejected(validateProducedRecords(patched((buf) => (buf[16] = 1)), LIMITS));
+    const v1 = rejected(
+      validateProducedRecords(
+        patched((buf) => (buf[16] = 1)),
+        LIMITS,
+      ),
+    );
     expect(v1.errorCode).toBe(ErrorCode.CORRUPT_MESSAGE);
     expect(v1.message).toMatch(/message format v1.*requires RecordBatch v2/);
     // A tiny v0 message: offset, size, crc, magic 0, attributes, null key, value "x".
-    const v0 = Buffer.from('0000000000000000' + '0000000f' + '00000000' + '00' + '00' + 'ffffffff' + '0000000178', 'hex');
+    const v0 = Buffer.from(
+      '0000000000000000' + '0000000f' + '00000000' + '00' + '00' + 'ffffffff' + '0000000178',
+      'hex',
+    );
     expect(rejected(validateProducedRecords(v0, LIMITS)).message).toMatch(/message format v0/);
   });
 
   it('rejects an unknown magic', () => {
-    expect(rejected(validateProducedRecords(patched((buf) => (buf[16] = 3)), LIMITS)).message).toMatch(/unknown magic 3/);
+    expect(
+      rejected(
+        validateProducedRecords(
+          patched((buf) => (buf[16] = 3)),
+          LIMITS,
+        ),
+      ).message,
+    ).toMatch(/unknown magic 3/);
   });
 
   it('rejects two batches in one partition as CORRUPT_MESSAGE', () => {
@@ -97,18 +117,31 @@ describe('validateProducedRecords', () => {
   });
 
   it('rejects a control batch from a client as INVALID_RECORD', () => {
-    const r = rejected(validateProducedRecords(patched((buf) => buf.writeInt16BE(ATTR_CONTROL, 21)), LIMITS));
+    const r = rejected(
+      validateProducedRecords(
+        patched((buf) => buf.writeInt16BE(ATTR_CONTROL, 21)),
+        LIMITS,
+      ),
+    );
     expect(r.errorCode).toBe(ErrorCode.INVALID_RECORD);
     expect(r.message).toMatch(/control batches/);
   });
 
   it('rejects codecs above 4 as UNSUPPORTED_COMPRESSION_TYPE', () => {
-    const r = rejected(validateProducedRecords(patched((buf) => buf.writeInt16BE(5, 21)), LIMITS));
+    const r = rejected(
+      validateProducedRecords(
+        patched((buf) => buf.writeInt16BE(5, 21)),
+        LIMITS,
+      ),
+    );
     expect(r.errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
   });
 
   it('rejects zstd below Produce v7 when the version is given', async () => {
-    const zstd = await encodeRecordBatch({ compression: Compression.Zstd, records: [{ key: null, value: Buffer.from('v') }] });
+    const zstd = await encodeRecordBatch({
+      compression: Compression.Zstd,
+      records: [{ key: null, value: Buffer.from('v') }],
+    });
     const r = rejected(validateProducedRecords(zstd, { ...LIMITS, apiVersion: 6 }));
     expect(r.errorCode).toBe(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
     expect(r.message).toMatch(/zstd batches need Produce v7/);
@@ -117,10 +150,20 @@ describe('validateProducedRecords', () => {
   });
 
   it('rejects a zero record count and a lastOffsetDelta that is not count - 1 as INVALID_RECORD', () => {
-    const empty = rejected(validateProducedRecords(patched((buf) => buf.writeInt32BE(0, 57)), LIMITS));
+    const empty = rejected(
+      validateProducedRecords(
+        patched((buf) => buf.writeInt32BE(0, 57)),
+        LIMITS,
+      ),
+    );
     expect(empty.errorCode).toBe(ErrorCode.INVALID_RECORD);
     expect(empty.message).toMatch(/declares 0 records/);
-    const delta = rejected(validateProducedRecords(patched((buf) => buf.writeInt32BE(4, 23)), LIMITS));
+    const delta = rejected(
+      validateProducedRecords(
+        patched((buf) => buf.writeInt32BE(4, 23)),
+        LIMITS,
+      ),
+    );
     expect(delta.errorCode).toBe(ErrorCode.INVALID_RECORD);
     expect(delta.message).toMatch(/lastOffsetDelta 4 but 1 records/);
   });
@@ -129,12 +172,18 @@ describe('validateProducedRecords', () => {
 describe('validateRecordContents', () => {
   it('returns the parsed records of a good batch', async () => {
     const result = await validateRecordContents(smallBatch(), MB);
-    expect(result).toMatchObject({ ok: true, records: [{ key: Buffer.from('k'), value: Buffer.from('v1') }] });
+    expect(result).toMatchObject({
+      ok: true,
+      records: [{ key: Buffer.from('k'), value: Buffer.from('v1') }],
+    });
   });
 
   it('rejects a compression bomb as INVALID_RECORD without inflating it all', async () => {
     for (const compression of [Compression.Gzip, Compression.Snappy, Compression.Lz4, Compression.Zstd]) {
-      const bomb = await encodeRecordBatch({ compression, records: [{ key: null, value: Buffer.alloc(20 * MB) }] });
+      const bomb = await encodeRecordBatch({
+        compression,
+        records: [{ key: null, value: Buffer.alloc(20 * MB) }],
+      });
       expect(validateProducedRecords(bomb, LIMITS).ok).toBe(true); // small on the wire
       const r = rejected(await validateRecordContents(bomb, MB));
       expect(r.errorCode).toBe(ErrorCode.INVALID_RECORD);
@@ -143,7 +192,10 @@ describe('validateRecordContents', () => {
   });
 
   it('rejects corrupt compressed data as CORRUPT_MESSAGE', async () => {
-    const batch = await encodeRecordBatch({ compression: Compression.Gzip, records: [{ key: null, value: Buffer.from('v') }] });
+    const batch = await encodeRecordBatch({
+      compression: Compression.Gzip,
+      records: [{ key: null, value: Buffer.from('v') }],
+    });
     batch[batch.length - 6] ^= 0xff; // inside gzip's own CRC-32 trailer
     writeBatchCrc(batch, 0, batch.length);
     const r = rejected(await validateRecordContents(batch, MB));
@@ -152,7 +204,12 @@ describe('validateRecordContents', () => {
   });
 
   it('requires keys for compacted topics', async () => {
-    const batch = await encodeRecordBatch({ records: [{ key: Buffer.from('k'), value: null }, { key: null, value: Buffer.from('v') }] });
+    const batch = await encodeRecordBatch({
+      records: [
+        { key: Buffer.from('k'), value: null },
+        { key: null, value: Buffer.from('v') },
+      ],
+    });
     expect((await validateRecordContents(batch, MB)).ok).toBe(true);
     const r = rejected(await validateRecordContents(batch, MB, { requireKeys: true }));
     expect(r.errorCode).toBe(ErrorCode.INVALID_RECORD);
@@ -160,7 +217,12 @@ describe('validateRecordContents', () => {
   });
 
   it('requires offset deltas 0..n-1 from producers', async () => {
-    const batch = await encodeRecordBatch({ records: [{ key: null, value: null }, { key: null, value: null }] });
+    const batch = await encodeRecordBatch({
+      records: [
+        { key: null, value: null },
+        { key: null, value: null },
+      ],
+    });
     // Each record here is 7 bytes: length 6, attributes, timestampDelta, offsetDelta, key, value, header count.
     expect(batch[68]).toBe(0x0c);
     batch[68 + 3] = 0x04; // second record's offsetDelta 1 -> 2

@@ -44,7 +44,10 @@ function reject(errorCode: ErrorCode, message: string): ProduceRejection {
  * size, matching CRC, no control batch, known codec, consistent record count. Reads the header in place: no
  * copy, no decompression, no per-record parsing.
  */
-export function validateProducedRecords(records: Buffer, limits: ProduceLimits): ValidatedBatch | ProduceRejection {
+export function validateProducedRecords(
+  records: Buffer,
+  limits: ProduceLimits,
+): ValidatedBatch | ProduceRejection {
   const len = records.length;
   if (len < BATCH_HEADER_SIZE) {
     if (len > MAGIC && records[MAGIC]! < CURRENT_MAGIC) return oldMagic(records[MAGIC]!);
@@ -84,7 +87,10 @@ export function validateProducedRecords(records: Buffer, limits: ProduceLimits):
   }
   const attributes = records.readInt16BE(ATTRIBUTES);
   if (isControl(attributes)) {
-    return reject(ErrorCode.INVALID_RECORD, 'clients may not produce control batches; only the transaction coordinator writes them');
+    return reject(
+      ErrorCode.INVALID_RECORD,
+      'clients may not produce control batches; only the transaction coordinator writes them',
+    );
   }
   const codec = compressionOf(attributes);
   if (codec > Compression.Zstd) {
@@ -101,7 +107,10 @@ export function validateProducedRecords(records: Buffer, limits: ProduceLimits):
   }
   const header = readBatchHeader(records, 0);
   if (header.recordCount < 1) {
-    return reject(ErrorCode.INVALID_RECORD, `record batch declares ${header.recordCount} records; a produced batch needs at least one`);
+    return reject(
+      ErrorCode.INVALID_RECORD,
+      `record batch declares ${header.recordCount} records; a produced batch needs at least one`,
+    );
   }
   if (header.lastOffsetDelta !== header.recordCount - 1) {
     return reject(
@@ -152,10 +161,16 @@ export async function validateRecordContents(
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     if (r.offsetDelta !== i) {
-      return reject(ErrorCode.INVALID_RECORD, `record ${i} has offsetDelta ${r.offsetDelta}; produced records must use 0..${records.length - 1}`);
+      return reject(
+        ErrorCode.INVALID_RECORD,
+        `record ${i} has offsetDelta ${r.offsetDelta}; produced records must use 0..${records.length - 1}`,
+      );
     }
     if (opts.requireKeys && r.key === null) {
-      return reject(ErrorCode.INVALID_RECORD, `record ${i} has no key; compacted topics only accept keyed records`);
+      return reject(
+        ErrorCode.INVALID_RECORD,
+        `record ${i} has no key; compacted topics only accept keyed records`,
+      );
     }
   }
   return { ok: true, header, records };

@@ -35,7 +35,9 @@ describe('varints', () => {
     expect(encoded(writeUnsignedVarint, 300).toString('hex')).toBe('ac02');
     expect(encoded(writeVarint, 2147483647).toString('hex')).toBe('feffffff0f');
     expect(encoded(writeVarint, -2147483648).toString('hex')).toBe('ffffffff0f');
-    expect(encoded(writeVarlong, 1700000000000).toString('hex')).toBe(new KafkaJsEncoder().writeVarLong(1700000000000).buffer.toString('hex'));
+    expect(encoded(writeVarlong, 1700000000000).toString('hex')).toBe(
+      new KafkaJsEncoder().writeVarLong(1700000000000).buffer.toString('hex'),
+    );
   });
 
   it('round-trips int32 varints and matches kafkajs bytes', () => {
@@ -92,6 +94,8 @@ describe('varints', () => {
 
   it('throws on varints longer than 5 bytes and varlongs longer than 10', () => {
     expect(() => readVarint(cursorOf(Buffer.from('ffffffffff01', 'hex')))).toThrow(/longer than 5 bytes/);
-    expect(() => readVarlong(cursorOf(Buffer.from('ffffffffffffffffffff01', 'hex')))).toThrow(/longer than 10 bytes/);
+    expect(() => readVarlong(cursorOf(Buffer.from('ffffffffffffffffffff01', 'hex')))).toThrow(
+      /longer than 10 bytes/,
+    );
   });
 });

@@ -34,13 +34,15 @@ export function zstdFrameBound(data: Buffer, maxBytes: number): number {
   while (pos < data.length) {
     need(data, pos, 4, codec, 'frame magic');
     const magic = data.readUInt32LE(pos);
-    if (((magic & SKIPPABLE_MASK) >>> 0) === SKIPPABLE_MAGIC) {
+    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
       need(data, pos, 8, codec, 'skippable frame');
       pos += 8 + data.readUInt32LE(pos + 4);
       continue;
     }
     if (magic !== ZSTD_MAGIC) {
-      throw new RecordDecodeError(`zstd data at offset ${pos} is not a zstd frame (magic ${magic.toString(16)})`);
+      throw new RecordDecodeError(
+        `zstd data at offset ${pos} is not a zstd frame (magic ${magic.toString(16)})`,
+      );
     }
     need(data, pos, 5, codec, 'frame header');
     const fhd = data[pos + 4]!;
@@ -94,7 +96,9 @@ export function zstdFrameBound(data: Buffer, maxBytes: number): number {
         p += size;
         total += blockMax;
       } else {
-        throw new RecordDecodeError(`zstd block at offset ${p - 3} has the reserved block type; the data is corrupt`);
+        throw new RecordDecodeError(
+          `zstd block at offset ${p - 3} has the reserved block type; the data is corrupt`,
+        );
       }
       if (total > maxBytes) throw tooLarge(codec, `up to ${total}`, maxBytes);
       if (last) break;

@@ -1,0 +1,109 @@
+import { logger } from '@tributary/common';
+import { ATTR_CONTROL, decodeRecordsSync, encodeRecordBatchSync, scanBatches } from '@tributary/protocol';
+import type { BrokerConfig } from '../config/broker-config';
+import type { MetadataCache } from '../metadata/metadata-cache';
+import { ControllerError, type TopicController } from '../metadata/topic-controller';
+import type { Partition } from '../partitions/partition';
+import type { PartitionManager } from '../partitions/partition-manager';
+import type { GroupStore } from './group-coordinator';
+import { OFFSETS_TOPIC, partitionForGroup, type StoreRecord } from './offsets-topic-records';
+
+const READ_CHUNK_BYTES = 1024 * 1024;
+/** Group records are small JSON documents; this only bounds a corrupt or hostile compressed batch. */
+const MAX_UNCOMPRESSED_BATCH = 64 * 1024 * 1024;
+
+/**
+ * The internal compacted topic `__consumer_offsets`: where the group coordinator appends commits and group
+ * metadata, and what it replays at startup. Created on first start with `offsets.topic.num.partitions`
+ * partitions; an existing topic keeps its partition count (group placement depends on it).
+ */
+export class OffsetsTopic implements GroupStore {
+  private readonly log = logger('offsets-topic');
+  private partitionCount = 0;
+
+  constructor(
+    private readonly metadata: MetadataCache,
+    private readonly controller: TopicController,
+    private readonly partitions: PartitionManager,
+    private readonly config: BrokerConfig,
+  ) {}
+
+  async ensureCreated(): Promise<void> {
+    let topic = this.metadata.topic(OFFSETS_TOPIC);
+    if (!topic) {
+      try {
+        topic = await this.controller.createTopic({
+          name: OFFSETS_TOPIC,
+          numPartitions: this.config['offsets.topic.num.partitions'],
+          replicationFactor: 1,
+          configs: { 'cleanup.policy': 'compact' },
+        });
+        this.log.info({ partitions: topic.partitions.length }, `created internal topic ${OFFSETS_TOPIC}`);
+      } catch (e) {
+        if (!(e instanceof ControllerError)) throw e;
+        throw new Error(`cannot create the internal topic ${OFFSETS_TOPIC}: ${e.message}`);
+      }
+    }
+    this.partitionCount = topic.partitions.length;
+  }
+
+  /** Coordinator partition of a group (also what FindCoordinator reasons about). */
+  partitionFor(groupId: string): number {
+    return partitionForGroup(groupId, this.partitionCount);
+  }
+
+  private partition(index: number): Partition {
+    const p = this.partitions.get(OFFSETS_TOPIC, index);
+    if (!p) throw new Error(`partition ${index} of ${OFFSETS_TOPIC} is not hosted here; was the topic deleted? restart the broker to recreate it`);
+    return p;
+  }
+
+  /** Appends the records as one batch to the group's partition and resolves once they are on disk. */
+  async write(groupId: string, records: StoreRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const partition = this.partition(this.partitionFor(groupId));
+    const batch = encodeRecordBatchSync({ records: records.map((r) => ({ key: r.key, value: r.value })) });
+    const res = await partition.appendInOrder(
+      null,
+      () => partition.append(batch, 0),
+      (code) => {
+        throw new Error(`append to ${OFFSETS_TOPIC} refused with error ${code}`);
+      },
+    );
+    if (this.config['log.flush.before.ack'] !== 'never') await partition.log.awaitDurable(res.lastOffset + 1);
+  }
+
+  /** Feeds every stored record, partition by partition and in offset order, to `visit`. */
+  replay(visit: (key: Buffer, value: Buffer | null) => void): number {
+    let count = 0;
+    for (let i = 0; i < this.partitionCount; i++) {
+      const log = this.partition(i).log;
+      let offset = log.logStartOffset;
+      const end = log.logEndOffset;
+      while (offset < end) {
+        const { chunks } = log.read(offset, READ_CHUNK_BYTES);
+        if (chunks.length === 0) break;
+        let next = offset;
+        for (const chunk of chunks) {
+          for (const b of scanBatches(chunk).batches) {
+            next = b.header.baseOffset + b.header.lastOffsetDelta + 1;
+            if ((b.header.attributes & ATTR_CONTROL) !== 0) continue;
+            const { records } = decodeRecordsSync(chunk.subarray(b.start, b.end), { maxUncompressedBytes: MAX_UNCOMPRESSED_BATCH });
+            for (const r of records) {
+              if (r.key === null) continue;
+              try {
+                visit(r.key, r.value);
+                count++;
+              } catch (e) {
+                this.log.warn({ err: e, partition: i }, `skipping an unreadable record in ${OFFSETS_TOPIC}`);
+              }
+            }
+          }
+        }
+        if (next <= offset) break;
+        offset = next;
+      }
+    }
+    return count;
+  }
+}
