@@ -37,7 +37,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((e: unknown) => {
-    console.error(`orders client failed: ${e instanceof Error ? e.message : String(e)}; are the broker (npm start) and the microservice running?`);
+    console.error(
+      `orders client failed: ${e instanceof Error ? e.message : String(e)}; are the broker (npm start) and the microservice running?`,
+    );
     process.exit(1);
   });
 }

@@ -1,4 +1,4 @@
-import { logLevel } from 'kafkajs';
+import { Partitioners, logLevel } from 'kafkajs';
 import { Transport, type KafkaOptions } from '@nestjs/microservices';
 
 /** Where the broker is: TRIBUTARY_BOOTSTRAP, else the address `npm start` listens on. */
@@ -20,6 +20,8 @@ export function ordersKafkaOptions(bootstrap: string, quiet = false): KafkaOptio
         retry: { retries: 5 },
       },
       consumer: { groupId: 'orders' },
+      // kafkajs 2's default (Java-compatible murmur2) partitioner, chosen explicitly to silence its warning.
+      producer: { createPartitioner: Partitioners.DefaultPartitioner },
       subscribe: { fromBeginning: true },
     },
   };

@@ -15,7 +15,9 @@ export class OrdersController {
   /** Fire-and-forget: the client `emit`s, nothing is sent back. */
   @EventPattern(ORDER_CREATED)
   onOrderCreated(@Payload() order: Order, @Ctx() ctx: KafkaContext): void {
-    this.log.log(`order ${order.id} from ${order.customer} (partition ${ctx.getPartition()}, offset ${ctx.getMessage().offset})`);
+    this.log.log(
+      `order ${order.id} from ${order.customer} (partition ${ctx.getPartition()}, offset ${ctx.getMessage().offset})`,
+    );
     this.store.add(order);
   }
 

@@ -12,3 +12,5 @@ export * from './raw-requests';
 export * from './kafkajs-codecs';
 export * from './kafkajs-partition-reader';
 export * from './gzip-bomb';
+export * from './group-member-process';
+export * from './kafkajs-group-member';

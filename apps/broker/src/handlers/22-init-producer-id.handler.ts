@@ -10,7 +10,10 @@ import type { ApiHandler, RequestContext } from './api-handler';
  * which kafkajs and librdkafka treat as fatal and report at once instead of retrying.
  */
 @Injectable()
-export class InitProducerIdHandler implements ApiHandler<typeof InitProducerIdRequest, typeof InitProducerIdResponse> {
+export class InitProducerIdHandler implements ApiHandler<
+  typeof InitProducerIdRequest,
+  typeof InitProducerIdResponse
+> {
   readonly apiKey = ApiKey.InitProducerId;
   readonly minVersion = 0;
   readonly maxVersion = 1;
@@ -27,7 +30,12 @@ export class InitProducerIdHandler implements ApiHandler<typeof InitProducerIdRe
         'refused InitProducerId with a transactional.id: transactions are not supported; ' +
           'unset transactional.id (idempotent producers work without it)',
       );
-      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1, producerEpoch: -1 };
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+        producerId: -1,
+        producerEpoch: -1,
+      };
     }
     const producerId = this.ids.allocate();
     this.log.debug({ producerId, clientId: ctx.clientId, remote: ctx.remote }, 'allocated producer id');

@@ -10,7 +10,10 @@ const PID = 77;
 
 function idempotentBatch(baseSequence: number, records = 1, producerEpoch = 0, producerId = PID): Buffer {
   return encodeRecordBatch({
-    records: Array.from({ length: records }, (_, i) => ({ key: `k${baseSequence + i}`, value: `v${baseSequence + i}` })),
+    records: Array.from({ length: records }, (_, i) => ({
+      key: `k${baseSequence + i}`,
+      value: `v${baseSequence + i}`,
+    })),
     producerId,
     producerEpoch,
     baseSequence,
@@ -20,10 +23,15 @@ function idempotentBatch(baseSequence: number, records = 1, producerEpoch = 0, p
 describe('PartitionProducers: state rebuilt from the log and its snapshot', () => {
   let dir: string;
   let flusher: FlushScheduler;
-  const open = (): PartitionLog => PartitionLog.open(dir, { ...DEFAULT_LOG_CONFIG, segmentBytes: 4096 }, flusher);
+  const open = (): PartitionLog =>
+    PartitionLog.open(dir, { ...DEFAULT_LOG_CONFIG, segmentBytes: 4096 }, flusher);
 
   /** What the produce path does: check, append, record. Returns the verdict and where it landed. */
-  function produce(log: PartitionLog, producers: PartitionProducers, b: Buffer): { kind: string; baseOffset?: number } {
+  function produce(
+    log: PartitionLog,
+    producers: PartitionProducers,
+    b: Buffer,
+  ): { kind: string; baseOffset?: number } {
     const v = producers.check(readBatchHeader(b));
     if (v.kind === 'duplicate') return { kind: v.kind, baseOffset: v.baseOffset };
     if (v.kind === 'reject') return { kind: v.kind };
@@ -41,7 +49,8 @@ describe('PartitionProducers: state rebuilt from the log and its snapshot', () =
   it('recognises retries after a restart without a snapshot by replaying the log (across segment rolls)', async () => {
     let log = open();
     let producers = PartitionProducers.open(log, 'topic-0');
-    for (let seq = 0; seq < 200; seq += 2) expect(produce(log, producers, idempotentBatch(seq, 2)).kind).toBe('append');
+    for (let seq = 0; seq < 200; seq += 2)
+      expect(produce(log, producers, idempotentBatch(seq, 2)).kind).toBe('append');
     produce(log, producers, encodeRecordBatch({ records: [{ key: 'plain', value: 'x' }] })); // non-idempotent, offset 200
     expect(log.segmentCount).toBeGreaterThan(1);
     await log.close(); // no producers.snapshot(): as after kill -9 before the first snapshot
@@ -63,7 +72,10 @@ describe('PartitionProducers: state rebuilt from the log and its snapshot', () =
     produce(log, producers, idempotentBatch(0, 1, 0, 1));
     produce(log, producers, idempotentBatch(0, 1, 0, 2));
     producers.snapshot();
-    const snap = JSON.parse(readFileSync(join(dir, PRODUCER_SNAPSHOT_FILE), 'utf8')) as { offset: number; producers: unknown[] };
+    const snap = JSON.parse(readFileSync(join(dir, PRODUCER_SNAPSHOT_FILE), 'utf8')) as {
+      offset: number;
+      producers: unknown[];
+    };
     expect(snap.offset).toBe(2);
     expect(snap.producers).toHaveLength(2);
     produce(log, producers, idempotentBatch(1, 1, 0, 2)); // offset 2, after the snapshot
@@ -71,9 +83,14 @@ describe('PartitionProducers: state rebuilt from the log and its snapshot', () =
 
     log = open();
     producers = PartitionProducers.open(log, 'topic-0');
-    expect(producers.table.entry(1)?.batches).toEqual([{ firstSeq: 0, lastSeq: 0, baseOffset: 0, lastOffset: 0 }]);
+    expect(producers.table.entry(1)?.batches).toEqual([
+      { firstSeq: 0, lastSeq: 0, baseOffset: 0, lastOffset: 0 },
+    ]);
     expect(producers.table.entry(2)?.batches.map((b) => b.baseOffset)).toEqual([1, 2]);
-    expect(produce(log, producers, idempotentBatch(1, 1, 0, 2))).toEqual({ kind: 'duplicate', baseOffset: 2 });
+    expect(produce(log, producers, idempotentBatch(1, 1, 0, 2))).toEqual({
+      kind: 'duplicate',
+      baseOffset: 2,
+    });
     await log.close();
   });
 

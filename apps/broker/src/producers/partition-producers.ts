@@ -72,19 +72,29 @@ export class PartitionProducers {
           this.table.truncateTo(end);
           from = end;
           rewrite = true;
-          this.log.warn({ partition: this.name, snapshotOffset: snap.offset, logEnd: end }, 'producer snapshot was ahead of the log; cut back to the log end');
+          this.log.warn(
+            { partition: this.name, snapshotOffset: snap.offset, logEnd: end },
+            'producer snapshot was ahead of the log; cut back to the log end',
+          );
         } else {
           from = Math.max(snap.offset, from);
         }
       }
     } catch (e) {
       this.table.restore([]);
-      this.log.warn({ partition: this.name, err: e }, 'producer state snapshot unreadable; rebuilding from the whole log');
+      this.log.warn(
+        { partition: this.name, err: e },
+        'producer state snapshot unreadable; rebuilding from the whole log',
+      );
     }
     const replayed = this.replay(from, end);
     // Replayed log counts as change, so the next snapshot round saves this work for the next open.
     if (replayed > 0) this.bytesSinceSnapshot = 1;
-    if (replayed > 0 || rewrite) this.log.debug({ partition: this.name, from, end, batches: replayed, producers: this.table.size }, 'producer state rebuilt');
+    if (replayed > 0 || rewrite)
+      this.log.debug(
+        { partition: this.name, from, end, batches: replayed, producers: this.table.size },
+        'producer state rebuilt',
+      );
     if (rewrite) this.snapshot();
   }
 
@@ -117,7 +127,8 @@ export class PartitionProducers {
   /** Called right after `batch` was appended at [baseOffset, lastOffset]. */
   appended(batch: Buffer, baseOffset: number, lastOffset: number): void {
     // Negative high word: producerId -1, not idempotent; skip the header parse on the common path.
-    if (batch.readInt32BE(PRODUCER_ID) >= 0) this.table.record(readBatchHeader(batch, 0), baseOffset, lastOffset, this.now());
+    if (batch.readInt32BE(PRODUCER_ID) >= 0)
+      this.table.record(readBatchHeader(batch, 0), baseOffset, lastOffset, this.now());
     this.bytesSinceSnapshot += batch.length;
     if (this.bytesSinceSnapshot >= this.snapshotEveryBytes && !this.snapshotQueued) {
       this.snapshotQueued = true;
@@ -155,7 +166,10 @@ export class PartitionProducers {
       });
       this.bytesSinceSnapshot = 0;
     } catch (e) {
-      this.log.warn({ partition: this.name, err: e }, 'could not write the producer state snapshot; a restart will replay more of the log');
+      this.log.warn(
+        { partition: this.name, err: e },
+        'could not write the producer state snapshot; a restart will replay more of the log',
+      );
     }
   }
 

@@ -18,7 +18,10 @@ describe('ProducerIdManager', () => {
     const second = new ProducerIdManager(dataDir, 10);
     const b = [second.allocate(), second.allocate()];
     expect(b).toEqual([20, 21]);
-    expect(JSON.parse(readFileSync(join(dataDir, '__metadata', 'producer-ids.json'), 'utf8'))).toEqual({ version: 1, nextBlockStart: 30 });
+    expect(JSON.parse(readFileSync(join(dataDir, '__metadata', 'producer-ids.json'), 'utf8'))).toEqual({
+      version: 1,
+      nextBlockStart: 30,
+    });
   });
 
   it('refuses a damaged block file with a message naming it', () => {
@@ -27,4 +30,3 @@ describe('ProducerIdManager', () => {
     expect(() => new ProducerIdManager(dataDir)).toThrow(/producer-ids\.json holds .* expected/);
   });
 });
-

@@ -22,7 +22,10 @@ export class ProducerIdManager {
   private next: number;
   private blockEnd: number;
 
-  constructor(dataDir: string, private readonly blockSize = PRODUCER_ID_BLOCK_SIZE) {
+  constructor(
+    dataDir: string,
+    private readonly blockSize = PRODUCER_ID_BLOCK_SIZE,
+  ) {
     this.dir = join(dataDir, '__metadata');
     mkdirSync(this.dir, { recursive: true });
     this.file = join(this.dir, 'producer-ids.json');
@@ -51,11 +54,15 @@ export class ProducerIdManager {
     try {
       parsed = JSON.parse(text) as Partial<BlockFile>;
     } catch (e) {
-      throw new Error(`${this.file} is not valid JSON (${(e as Error).message}); restore it from a backup, or delete it only if no producer state exists`);
+      throw new Error(
+        `${this.file} is not valid JSON (${(e as Error).message}); restore it from a backup, or delete it only if no producer state exists`,
+      );
     }
     const start = parsed.nextBlockStart;
     if (parsed.version !== 1 || typeof start !== 'number' || !Number.isSafeInteger(start) || start < 0) {
-      throw new Error(`${this.file} holds ${JSON.stringify(parsed)}, expected {"version":1,"nextBlockStart":<id>}; fix or restore the file`);
+      throw new Error(
+        `${this.file} holds ${JSON.stringify(parsed)}, expected {"version":1,"nextBlockStart":<id>}; fix or restore the file`,
+      );
     }
     return start;
   }

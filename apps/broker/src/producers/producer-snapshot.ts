@@ -68,11 +68,13 @@ function invalidSnapshot(v: unknown): string | null {
   for (const p of s.producers as unknown[]) {
     if (typeof p !== 'object' || p === null) return 'a producer entry is not an object';
     const e = p as Partial<ProducerEntry>;
-    if (!isInt(e.producerId) || !isInt(e.epoch) || !isInt(e.lastAppendMs)) return 'a producer entry lacks id, epoch or time';
+    if (!isInt(e.producerId) || !isInt(e.epoch) || !isInt(e.lastAppendMs))
+      return 'a producer entry lacks id, epoch or time';
     if (!Array.isArray(e.batches) || e.batches.length === 0 || e.batches.length > MAX_CACHED_BATCHES) {
       return `producer ${e.producerId} has ${Array.isArray(e.batches) ? e.batches.length : 'no'} cached batches`;
     }
-    if ((e.batches as unknown[]).some(invalidBatch)) return `producer ${e.producerId} has a malformed cached batch`;
+    if ((e.batches as unknown[]).some(invalidBatch))
+      return `producer ${e.producerId} has a malformed cached batch`;
   }
   return null;
 }

@@ -1,5 +1,11 @@
 import { ErrorCode } from '@tributary/protocol';
-import { INT32_MAX, lastSequenceOf, nextSequence, ProducerStateTable, type ProducerBatchHeader } from './producer-state';
+import {
+  INT32_MAX,
+  lastSequenceOf,
+  nextSequence,
+  ProducerStateTable,
+  type ProducerBatchHeader,
+} from './producer-state';
 
 const PID = 4000;
 
@@ -28,18 +34,31 @@ describe('idempotent producer state machine', () => {
     for (let seq = 0; seq < 30; seq += 3) offsets.push(log.produce(batch(seq, 3)).at!);
     expect(offsets).toEqual([0, 3, 6, 9, 12, 15, 18, 21, 24, 27]);
     for (let i = 5; i < 10; i++) {
-      expect(log.table.check(batch(i * 3, 3))).toEqual({ kind: 'duplicate', baseOffset: offsets[i], lastOffset: offsets[i]! + 2 });
+      expect(log.table.check(batch(i * 3, 3))).toEqual({
+        kind: 'duplicate',
+        baseOffset: offsets[i],
+        lastOffset: offsets[i]! + 2,
+      });
     }
     // Older than the cached five: no longer recognisable, and not the next sequence either.
-    expect(log.table.check(batch(12, 3))).toMatchObject({ kind: 'reject', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    expect(log.table.check(batch(12, 3))).toMatchObject({
+      kind: 'reject',
+      errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    });
     expect(log.end).toBe(30);
   });
 
   it('rejects a gap and a partial overlap with OUT_OF_ORDER_SEQUENCE_NUMBER and then accepts the expected sequence', () => {
     const log = new Log();
     log.produce(batch(0, 5));
-    expect(log.produce(batch(6))).toMatchObject({ kind: 'reject', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
-    expect(log.produce(batch(0, 3))).toMatchObject({ kind: 'reject', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    expect(log.produce(batch(6))).toMatchObject({
+      kind: 'reject',
+      errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    });
+    expect(log.produce(batch(0, 3))).toMatchObject({
+      kind: 'reject',
+      errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    });
     expect(log.produce(batch(5)).at).toBe(5);
   });
 
@@ -47,8 +66,14 @@ describe('idempotent producer state machine', () => {
     const log = new Log();
     log.produce(batch(0, 2, 0));
     expect(log.produce(batch(0, 1, 1)).kind).toBe('append');
-    expect(log.produce(batch(1, 1, 0))).toMatchObject({ kind: 'reject', errorCode: ErrorCode.INVALID_PRODUCER_EPOCH });
-    expect(log.produce(batch(5, 1, 2))).toMatchObject({ kind: 'reject', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    expect(log.produce(batch(1, 1, 0))).toMatchObject({
+      kind: 'reject',
+      errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+    });
+    expect(log.produce(batch(5, 1, 2))).toMatchObject({
+      kind: 'reject',
+      errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    });
     // The epoch-0 batches were forgotten with the bump: seq 0 of epoch 1 is the duplicate now.
     expect(log.table.check(batch(0, 1, 1))).toEqual({ kind: 'duplicate', baseOffset: 2, lastOffset: 2 });
     expect(log.table.entry(PID)?.epoch).toBe(1);
@@ -66,9 +91,16 @@ describe('idempotent producer state machine', () => {
     const log = new Log();
     log.produce(batch(INT32_MAX - 4, 3)); // ..INT32_MAX-2
     expect(log.produce(batch(INT32_MAX - 1, 4)).at).toBe(3); // INT32_MAX-1, INT32_MAX, 0, 1
-    expect(log.table.check(batch(INT32_MAX - 1, 4))).toEqual({ kind: 'duplicate', baseOffset: 3, lastOffset: 6 });
+    expect(log.table.check(batch(INT32_MAX - 1, 4))).toEqual({
+      kind: 'duplicate',
+      baseOffset: 3,
+      lastOffset: 6,
+    });
     expect(log.produce(batch(2)).at).toBe(7);
-    expect(log.produce(batch(0))).toMatchObject({ kind: 'reject', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER });
+    expect(log.produce(batch(0))).toMatchObject({
+      kind: 'reject',
+      errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+    });
   });
 
   it('does not check batches without a producer id, keeps producers apart, and refuses negative sequences', () => {
@@ -79,7 +111,10 @@ describe('idempotent producer state machine', () => {
     log.produce(batch(0, 1, 0, 2));
     expect(log.table.check(batch(1, 1, 0, 1)).kind).toBe('append');
     expect(log.table.check(batch(0, 1, 0, 2))).toEqual({ kind: 'duplicate', baseOffset: 3, lastOffset: 3 });
-    expect(log.produce(batch(-5, 1, 0, 1))).toMatchObject({ kind: 'reject', errorCode: ErrorCode.INVALID_RECORD });
+    expect(log.produce(batch(-5, 1, 0, 1))).toMatchObject({
+      kind: 'reject',
+      errorCode: ErrorCode.INVALID_RECORD,
+    });
   });
 
   it('truncateTo forgets batches no longer in the log and producers left without any', () => {

@@ -129,7 +129,12 @@ export class ProducerStateTable {
       entry = { producerId: h.producerId, epoch: h.producerEpoch, batches: [], lastAppendMs: nowMs };
       this.producers.set(h.producerId, entry);
     }
-    entry.batches.push({ firstSeq: h.baseSequence, lastSeq: lastSequenceOf(h.baseSequence, h.lastOffsetDelta), baseOffset, lastOffset });
+    entry.batches.push({
+      firstSeq: h.baseSequence,
+      lastSeq: lastSequenceOf(h.baseSequence, h.lastOffsetDelta),
+      baseOffset,
+      lastOffset,
+    });
     if (entry.batches.length > MAX_CACHED_BATCHES) entry.batches.shift();
     entry.lastAppendMs = nowMs;
   }

@@ -30,11 +30,16 @@ export function parseKeyValue(option: string, kv: string): [string, string] {
 }
 
 /** Parses a whole number option, rejecting anything else with the option's name. */
-export function parseIntOption(option: string, raw: string | undefined, opts: { min?: number } = {}): number | undefined {
+export function parseIntOption(
+  option: string,
+  raw: string | undefined,
+  opts: { min?: number } = {},
+): number | undefined {
   if (raw === undefined) return undefined;
   if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`${option} expects a whole number, got "${raw}"`);
   const n = Number(raw);
-  if (opts.min !== undefined && n < opts.min) throw new UsageError(`${option} must be at least ${opts.min}, got ${n}`);
+  if (opts.min !== undefined && n < opts.min)
+    throw new UsageError(`${option} must be at least ${opts.min}, got ${n}`);
   return n;
 }
 

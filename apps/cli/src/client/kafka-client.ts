@@ -11,7 +11,8 @@ export function parseBootstrap(raw: string): string[] {
   if (list.length === 0) throw new UsageError('--bootstrap is empty; give host:port, e.g. 127.0.0.1:9092');
   for (const b of list) {
     const m = /^(.+):(\d+)$/.exec(b);
-    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new UsageError(`--bootstrap expects host:port, got "${b}"`);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535)
+      throw new UsageError(`--bootstrap expects host:port, got "${b}"`);
   }
   return list;
 }

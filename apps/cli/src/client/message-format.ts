@@ -17,7 +17,13 @@ type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 export function fromKafkajs(
   topic: string,
   partition: number,
-  m: { offset: string; timestamp: string; key?: Buffer | null; value: Buffer | null; headers?: Record<string, HeaderValue> },
+  m: {
+    offset: string;
+    timestamp: string;
+    key?: Buffer | null;
+    value: Buffer | null;
+    headers?: Record<string, HeaderValue>;
+  },
 ): ConsumedMessage {
   const headers: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(m.headers ?? {})) {
@@ -65,10 +71,16 @@ export function compileFormat(format: string): (m: ConsumedMessage) => string {
   for (let i = 0; i < format.length; i++) {
     const c = format[i]!;
     const next = format[i + 1];
-    if ((c === '%' || c === '\\') && next === undefined) throw new UsageError(`--format ends with a lone "${c}"`);
+    if ((c === '%' || c === '\\') && next === undefined)
+      throw new UsageError(`--format ends with a lone "${c}"`);
     if (c === '%') {
       const fn = TOKENS[next!];
-      if (!fn) throw new UsageError(`--format has unknown token "%${next}"; known: ${Object.keys(TOKENS).map((t) => `%${t}`).join(' ')}`);
+      if (!fn)
+        throw new UsageError(
+          `--format has unknown token "%${next}"; known: ${Object.keys(TOKENS)
+            .map((t) => `%${t}`)
+            .join(' ')}`,
+        );
       if (literal) {
         const text = literal;
         parts.push(() => text);

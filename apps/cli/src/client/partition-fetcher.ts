@@ -24,7 +24,10 @@ interface KjsBroker {
     maxBytes: number;
     topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
   }): Promise<{
-    responses: { topicName: string; partitions: { partition: number; errorCode: number; highWatermark: string; messages: KjsMessage[] }[] }[];
+    responses: {
+      topicName: string;
+      partitions: { partition: number; errorCode: number; highWatermark: string; messages: KjsMessage[] }[];
+    }[];
   }>;
 }
 interface KjsCluster {
@@ -54,9 +57,16 @@ export class PartitionFetcher {
     kafka: Kafka,
     private readonly topic: string,
   ) {
-    const sym = Object.getOwnPropertySymbols(kafka).find((s) => s.description === 'private:Kafka:createCluster');
-    if (!sym) throw new Error('kafkajs internals changed: no private createCluster on the Kafka instance; update partition-fetcher.ts');
-    const create = (kafka as unknown as Record<symbol, (o: { allowAutoTopicCreation: boolean }) => KjsCluster>)[sym]!;
+    const sym = Object.getOwnPropertySymbols(kafka).find(
+      (s) => s.description === 'private:Kafka:createCluster',
+    );
+    if (!sym)
+      throw new Error(
+        'kafkajs internals changed: no private createCluster on the Kafka instance; update partition-fetcher.ts',
+      );
+    const create = (
+      kafka as unknown as Record<symbol, (o: { allowAutoTopicCreation: boolean }) => KjsCluster>
+    )[sym]!;
     this.cluster = create({ allowAutoTopicCreation: false });
   }
 
@@ -65,7 +75,8 @@ export class PartitionFetcher {
     await this.cluster.connect();
     await this.cluster.addTargetTopic(this.topic);
     await this.cluster.refreshMetadata();
-    for (const p of this.cluster.findTopicPartitionMetadata(this.topic)) this.leaders.set(p.partitionId, p.leader);
+    for (const p of this.cluster.findTopicPartitionMetadata(this.topic))
+      this.leaders.set(p.partitionId, p.leader);
     return [...this.leaders.keys()].sort((a, b) => a - b);
   }
 
@@ -91,14 +102,28 @@ export class PartitionFetcher {
           maxWaitTime: maxWaitMs,
           minBytes: 1,
           maxBytes: 8 * 1024 * 1024,
-          topics: [{ topic: this.topic, partitions: partitions.map((p) => ({ partition: p, fetchOffset: String(positions.get(p)), maxBytes: 1024 * 1024 })) }],
+          topics: [
+            {
+              topic: this.topic,
+              partitions: partitions.map((p) => ({
+                partition: p,
+                fetchOffset: String(positions.get(p)),
+                maxBytes: 1024 * 1024,
+              })),
+            },
+          ],
         });
         for (const pr of res.responses.find((t) => t.topicName === this.topic)?.partitions ?? []) {
           const from = positions.get(pr.partition)!;
           if (pr.errorCode === OFFSET_OUT_OF_RANGE) {
-            throw new CliError(`offset ${from} is out of range for ${this.topic}/${pr.partition}; use --from-beginning or an offset shown by \`tributary topics describe ${this.topic}\``);
+            throw new CliError(
+              `offset ${from} is out of range for ${this.topic}/${pr.partition}; use --from-beginning or an offset shown by \`tributary topics describe ${this.topic}\``,
+            );
           }
-          if (pr.errorCode !== 0) throw new CliError(`fetch from ${this.topic}/${pr.partition} at offset ${from} failed with Kafka error code ${pr.errorCode}`);
+          if (pr.errorCode !== 0)
+            throw new CliError(
+              `fetch from ${this.topic}/${pr.partition} at offset ${from} failed with Kafka error code ${pr.errorCode}`,
+            );
           round.highWatermarks.set(pr.partition, Number(pr.highWatermark));
           let next = from;
           for (const m of pr.messages) {

@@ -21,7 +21,11 @@ async function cleanup(): Promise<void> {
  * script must not hang on a finished command. stdout writes to files and pipes are synchronous on Linux, so
  * nothing printed is lost.
  */
-export async function runCommand(what: string, opts: ClientOptions, body: () => Promise<void>): Promise<never> {
+export async function runCommand(
+  what: string,
+  opts: ClientOptions,
+  body: () => Promise<void>,
+): Promise<never> {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     // A closed reader (`| head`) ends the command quietly, like other Unix tools.
     if (e.code === 'EPIPE') void cleanup().then(() => process.exit(0));

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import type { Admin, Kafka } from 'kafkajs';
-import { CliError, UsageError, parseIntOption, withClientOptions, type ClientOptions } from '../client/client-options';
+import {
+  CliError,
+  UsageError,
+  parseIntOption,
+  withClientOptions,
+  type ClientOptions,
+} from '../client/client-options';
 import { createKafka } from '../client/kafka-client';
 import { compileFormat, fromKafkajs, jsonLine, type ConsumedMessage } from '../client/message-format';
 import { PartitionFetcher } from '../client/partition-fetcher';
@@ -30,18 +36,31 @@ export function registerConsume(program: Command): void {
     program
       .command('consume')
       .argument('<topic>')
-      .description('print messages: assigned partitions (like kcat -C), or as a consumer group member with --group (like kcat -G)'),
+      .description(
+        'print messages: assigned partitions (like kcat -C), or as a consumer group member with --group (like kcat -G)',
+      ),
   )
-    .option('--from-beginning', 'start at the earliest offset (group mode: when the group has no committed offset)')
+    .option(
+      '--from-beginning',
+      'start at the earliest offset (group mode: when the group has no committed offset)',
+    )
     .option('-g, --group <group>', 'consume as a member of this group and commit offsets')
     .option('-p, --partition <n>', 'only this partition (not with --group)')
-    .option('-o, --offset <offset>', 'start offset: a number, -N (N before the end), beginning or end (default end; not with --group)')
+    .option(
+      '-o, --offset <offset>',
+      'start offset: a number, -N (N before the end), beginning or end (default end; not with --group)',
+    )
     .option('-c, --max-messages <n>', 'exit after printing this many messages')
     .option('--timeout-ms <ms>', 'exit after this long without a new message')
-    .option('-e, --exit-at-end', 'exit once every partition reached the end offset it had when consuming started')
+    .option(
+      '-e, --exit-at-end',
+      'exit once every partition reached the end offset it had when consuming started',
+    )
     .option('-f, --format <fmt>', 'kcat-style output: %t %p %o %k %v %h %T %K %S, \\n \\t', '%v')
     .option('--json', 'print one JSON object per message')
-    .action((topic: string, opts: ConsumeOptions) => runCommand(`consume from ${topic}`, opts, () => consume(topic, opts)));
+    .action((topic: string, opts: ConsumeOptions) =>
+      runCommand(`consume from ${topic}`, opts, () => consume(topic, opts)),
+    );
 }
 
 async function consume(topic: string, opts: ConsumeOptions): Promise<void> {
@@ -53,22 +72,32 @@ async function consume(topic: string, opts: ConsumeOptions): Promise<void> {
   const render = opts.json ? jsonLine : compileFormat(opts.format);
   if (opts.json && opts.format !== '%v') throw new UsageError('use either --format or --json, not both');
   if (opts.group !== undefined && (opts.partition !== undefined || opts.offset !== undefined)) {
-    throw new UsageError('--partition and --offset choose partitions by hand; a --group member gets them assigned (use --from-beginning)');
+    throw new UsageError(
+      '--partition and --offset choose partitions by hand; a --group member gets them assigned (use --from-beginning)',
+    );
   }
-  if (opts.fromBeginning && opts.offset !== undefined) throw new UsageError('use either --from-beginning or --offset, not both');
+  if (opts.fromBeginning && opts.offset !== undefined)
+    throw new UsageError('use either --from-beginning or --offset, not both');
 
   const kafka = createKafka(opts);
   const admin = kafka.admin();
   await admin.connect();
   onExit(() => admin.disconnect());
-  if (!(await admin.listTopics()).includes(topic)) throw new CliError(`topic "${topic}" does not exist; see \`tributary topics list\``);
-  const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }]));
+  if (!(await admin.listTopics()).includes(topic))
+    throw new CliError(`topic "${topic}" does not exist; see \`tributary topics list\``);
+  const ends = new Map(
+    (await admin.fetchTopicOffsets(topic)).map((o) => [
+      o.partition,
+      { low: Number(o.low), high: Number(o.high) },
+    ]),
+  );
 
   const out = new Output(render, rules);
   const stopSignal = (): void => out.finish();
   process.once('SIGINT', stopSignal);
   process.once('SIGTERM', stopSignal);
-  if (opts.group !== undefined) await consumeGroup(kafka, admin, topic, opts.group, opts.fromBeginning === true, ends, out);
+  if (opts.group !== undefined)
+    await consumeGroup(kafka, admin, topic, opts.group, opts.fromBeginning === true, ends, out);
   else await consumeAssigned(kafka, topic, opts, ends, out);
 }
 
@@ -90,9 +119,12 @@ class Output {
     this.idleTimer =
       timeout === undefined
         ? null
-        : setInterval(() => {
-            if (Date.now() - this.lastActivity >= timeout) this.finish();
-          }, Math.min(100, timeout));
+        : setInterval(
+            () => {
+              if (Date.now() - this.lastActivity >= timeout) this.finish();
+            },
+            Math.min(100, timeout),
+          );
   }
 
   get isDone(): boolean {
@@ -125,7 +157,12 @@ class Output {
   }
 }
 
-function startOffset(opts: ConsumeOptions, range: { low: number; high: number }, partition: number, topic: string): number {
+function startOffset(
+  opts: ConsumeOptions,
+  range: { low: number; high: number },
+  partition: number,
+  topic: string,
+): number {
   if (opts.fromBeginning) return range.low;
   const raw = (opts.offset ?? 'end').trim();
   if (raw === 'beginning') return range.low;
@@ -133,7 +170,9 @@ function startOffset(opts: ConsumeOptions, range: { low: number; high: number },
   const n = parseIntOption('--offset', raw)!;
   if (n < 0) return Math.max(range.low, range.high + n);
   if (n < range.low || n > range.high) {
-    throw new CliError(`offset ${n} is outside ${topic}/${partition}, which holds offsets ${range.low}..${range.high - 1} (next ${range.high})`);
+    throw new CliError(
+      `offset ${n} is outside ${topic}/${partition}, which holds offsets ${range.low}..${range.high - 1} (next ${range.high})`,
+    );
   }
   return n;
 }
@@ -151,11 +190,14 @@ async function consumeAssigned(
   const all = await fetcher.open();
   const wanted = parseIntOption('--partition', opts.partition, { min: 0 });
   if (wanted !== undefined && !all.includes(wanted)) {
-    throw new CliError(`topic "${topic}" has no partition ${wanted} (it has ${all.length}: 0..${all.length - 1})`);
+    throw new CliError(
+      `topic "${topic}" has no partition ${wanted} (it has ${all.length}: 0..${all.length - 1})`,
+    );
   }
   const partitions = wanted === undefined ? all : [wanted];
   let positions = new Map<number, number>();
-  for (const p of partitions) positions.set(p, startOffset(opts, ends.get(p) ?? { low: 0, high: 0 }, p, topic));
+  for (const p of partitions)
+    positions.set(p, startOffset(opts, ends.get(p) ?? { low: 0, high: 0 }, p, topic));
   // With --exit-at-end a partition leaves the fetch set once it reaches the end offset seen at start.
   const atEnd = (p: number): boolean => out.rules.exitAtEnd && positions.get(p)! >= (ends.get(p)?.high ?? 0);
   for (const p of partitions) if (atEnd(p)) positions.delete(p);
@@ -188,7 +230,8 @@ async function consumeGroup(
   let assigned: number[] | null = null;
   const checkEnd = (): void => {
     if (!out.rules.exitAtEnd || assigned === null) return;
-    if (assigned.every((p) => positions.has(p) && positions.get(p)! >= (ends.get(p)?.high ?? 0))) out.finish();
+    if (assigned.every((p) => positions.has(p) && positions.get(p)! >= (ends.get(p)?.high ?? 0)))
+      out.finish();
   };
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     out.touch();

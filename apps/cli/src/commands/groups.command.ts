@@ -17,9 +17,16 @@ export function registerGroups(program: Command): void {
     .option('--json', 'print JSON')
     .action((opts: JsonOption) => runCommand('groups list', opts, () => listGroups(opts)));
 
-  withClientOptions(groups.command('describe').argument('<group>').description('state, members, assignments, offsets and lag'))
+  withClientOptions(
+    groups
+      .command('describe')
+      .argument('<group>')
+      .description('state, members, assignments, offsets and lag'),
+  )
     .option('--json', 'print JSON')
-    .action((group: string, opts: JsonOption) => runCommand(`groups describe ${group}`, opts, () => describeGroup(group, opts)));
+    .action((group: string, opts: JsonOption) =>
+      runCommand(`groups describe ${group}`, opts, () => describeGroup(group, opts)),
+    );
 }
 
 async function connectAdmin(opts: ClientOptions): Promise<Admin> {
@@ -37,10 +44,20 @@ async function listGroups(opts: JsonOption): Promise<void> {
   const rows = ids.map((id) => {
     const d = described.find((g) => g.groupId === id);
     const overview = groups.find((g) => g.groupId === id)!;
-    return { group: id, protocolType: overview.protocolType, state: d?.state ?? 'Unknown', members: d?.members.length ?? 0 };
+    return {
+      group: id,
+      protocolType: overview.protocolType,
+      state: d?.state ?? 'Unknown',
+      members: d?.members.length ?? 0,
+    };
   });
   if (opts.json) return printJson(rows);
-  process.stdout.write(formatTable(['GROUP', 'STATE', 'PROTOCOL-TYPE', 'MEMBERS'], rows.map((r) => [r.group, r.state, r.protocolType || '-', r.members])));
+  process.stdout.write(
+    formatTable(
+      ['GROUP', 'STATE', 'PROTOCOL-TYPE', 'MEMBERS'],
+      rows.map((r) => [r.group, r.state, r.protocolType || '-', r.members]),
+    ),
+  );
 }
 
 export interface GroupMember {
@@ -83,7 +100,9 @@ function decodeAssignment(protocolType: string, bytes: Buffer): Record<string, n
 }
 
 export async function buildGroupReport(admin: Admin, groupId: string): Promise<GroupReport> {
-  const desc: GroupDescription | undefined = (await admin.describeGroups([groupId])).groups.find((g) => g.groupId === groupId);
+  const desc: GroupDescription | undefined = (await admin.describeGroups([groupId])).groups.find(
+    (g) => g.groupId === groupId,
+  );
   if (!desc) throw new CliError(`the broker returned no description for group "${groupId}"`);
   const members: GroupMember[] = desc.members.map((m) => ({
     memberId: m.memberId,
@@ -124,7 +143,14 @@ export async function buildGroupReport(admin: Admin, groupId: string): Promise<G
     .map(([key, { topic, partition }]) => {
       const c = committedAt.get(key) ?? null;
       const end = ends.get(key) ?? 0;
-      return { topic, partition, committed: c, logEndOffset: end, lag: c === null ? null : Math.max(0, end - c), memberId: owner.get(key) ?? null };
+      return {
+        topic,
+        partition,
+        committed: c,
+        logEndOffset: end,
+        lag: c === null ? null : Math.max(0, end - c),
+        memberId: owner.get(key) ?? null,
+      };
     })
     .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
   return {
@@ -148,7 +174,9 @@ async function describeGroup(groupId: string, opts: JsonOption): Promise<void> {
   const r = await buildGroupReport(admin, groupId);
   if (opts.json) return printJson(r);
   const proto = r.protocolType ? `${r.protocolType}${r.protocol ? `/${r.protocol}` : ''}` : '-';
-  process.stdout.write(`Group: ${r.group}  state: ${r.state}  protocol: ${proto}  members: ${r.members.length}\n\n`);
+  process.stdout.write(
+    `Group: ${r.group}  state: ${r.state}  protocol: ${proto}  members: ${r.members.length}\n\n`,
+  );
   if (r.members.length > 0) {
     process.stdout.write(
       formatTable(

@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline';
 import { CompressionTypes, Partitioners, type Message, type Producer } from 'kafkajs';
-import { UsageError, collect, parseIntOption, parseKeyValue, withClientOptions, type ClientOptions } from '../client/client-options';
+import {
+  UsageError,
+  collect,
+  parseIntOption,
+  parseKeyValue,
+  withClientOptions,
+  type ClientOptions,
+} from '../client/client-options';
 import { createKafka } from '../client/kafka-client';
 import { onExit, runCommand } from '../client/run-command';
 
@@ -36,21 +43,31 @@ export function registerProduce(program: Command): void {
       .description('produce messages: one per stdin line (empty lines skipped), or a single --value'),
   )
     .option('-k, --key <key>', 'key for every message')
-    .option('-K, --key-separator <sep>', 'split each line at the first <sep> into key and value (like kcat -K)')
+    .option(
+      '-K, --key-separator <sep>',
+      'split each line at the first <sep> into key and value (like kcat -K)',
+    )
     .option('--value <value>', 'produce this single message instead of reading stdin')
     .option('-H, --header <key=value>', 'header for every message; repeatable', collect, [])
     .option('-p, --partition <n>', 'write to this partition (default: by key hash, or spread when keyless)')
     .option('--acks <acks>', 'acknowledgement: -1 (all), 1 (leader) or 0 (none)', '-1')
     .option('-z, --compression <codec>', `batch compression: ${Object.keys(CODECS).join('|')}`, 'none')
-    .action((topic: string, opts: ProduceOptions) => runCommand(`produce to ${topic}`, opts, () => produce(topic, opts)));
+    .action((topic: string, opts: ProduceOptions) =>
+      runCommand(`produce to ${topic}`, opts, () => produce(topic, opts)),
+    );
 }
 
 async function produce(topic: string, opts: ProduceOptions): Promise<void> {
-  if (!['-1', '0', '1'].includes(opts.acks)) throw new UsageError(`--acks expects -1, 0 or 1, got "${opts.acks}"`);
+  if (!['-1', '0', '1'].includes(opts.acks))
+    throw new UsageError(`--acks expects -1, 0 or 1, got "${opts.acks}"`);
   const acks = Number(opts.acks);
   const compression = CODECS[opts.compression];
-  if (compression === undefined) throw new UsageError(`--compression expects one of ${Object.keys(CODECS).join(', ')}, got "${opts.compression}"`);
-  if (opts.key !== undefined && opts.keySeparator !== undefined) throw new UsageError('use either --key or --key-separator, not both');
+  if (compression === undefined)
+    throw new UsageError(
+      `--compression expects one of ${Object.keys(CODECS).join(', ')}, got "${opts.compression}"`,
+    );
+  if (opts.key !== undefined && opts.keySeparator !== undefined)
+    throw new UsageError('use either --key or --key-separator, not both');
   if (opts.keySeparator === '') throw new UsageError('--key-separator must not be empty');
   const partition = parseIntOption('--partition', opts.partition, { min: 0 });
   const headers: Record<string, string[]> = {};
@@ -74,7 +91,9 @@ async function produce(topic: string, opts: ProduceOptions): Promise<void> {
     return m;
   };
 
-  const producer: Producer = createKafka(opts).producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  const producer: Producer = createKafka(opts).producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   await producer.connect();
   onExit(() => producer.disconnect());
 
@@ -91,12 +110,17 @@ async function produce(topic: string, opts: ProduceOptions): Promise<void> {
     await produceLines(toMessage, send);
   }
   process.stdout.write(
-    acks === 0 ? `sent ${sent} message${sent === 1 ? '' : 's'} to ${topic} (acks=0: not acknowledged)\n` : `${sent} message${sent === 1 ? '' : 's'} acknowledged by ${topic}\n`,
+    acks === 0
+      ? `sent ${sent} message${sent === 1 ? '' : 's'} to ${topic} (acks=0: not acknowledged)\n`
+      : `${sent} message${sent === 1 ? '' : 's'} acknowledged by ${topic}\n`,
   );
 }
 
 /** Reads stdin lines and sends them in order: full batches at once, a partial batch after a short pause. */
-async function produceLines(toMessage: (line: string) => Message, send: (m: Message[]) => Promise<void>): Promise<void> {
+async function produceLines(
+  toMessage: (line: string) => Message,
+  send: (m: Message[]) => Promise<void>,
+): Promise<void> {
   let pending: Message[] = [];
   let chain: Promise<void> = Promise.resolve();
   let failure: unknown = null;
@@ -107,9 +131,11 @@ async function produceLines(toMessage: (line: string) => Message, send: (m: Mess
     const batch = pending;
     pending = [];
     // Sends are chained so batches are acknowledged in stdin order.
-    chain = chain.then(() => (failure === null ? send(batch) : undefined)).catch((e: unknown) => {
-      failure ??= e;
-    });
+    chain = chain
+      .then(() => (failure === null ? send(batch) : undefined))
+      .catch((e: unknown) => {
+        failure ??= e;
+      });
   };
   const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
   for await (const line of rl) {

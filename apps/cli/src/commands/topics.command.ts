@@ -1,6 +1,13 @@
 import type { Command } from 'commander';
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
-import { CliError, collect, parseIntOption, parseKeyValue, withClientOptions, type ClientOptions } from '../client/client-options';
+import {
+  CliError,
+  collect,
+  parseIntOption,
+  parseKeyValue,
+  withClientOptions,
+  type ClientOptions,
+} from '../client/client-options';
 import { createKafka } from '../client/kafka-client';
 import { onExit, runCommand } from '../client/run-command';
 import { formatTable, printJson } from '../client/table';
@@ -22,18 +29,38 @@ export function registerTopics(program: Command): void {
     .option('--json', 'print a JSON array')
     .action((opts: JsonOption) => runCommand('topics list', opts, () => listTopics(opts)));
 
-  withClientOptions(topics.command('describe').argument('<topic>').description('partitions, leaders, replicas, ISR, offsets and configs'))
+  withClientOptions(
+    topics
+      .command('describe')
+      .argument('<topic>')
+      .description('partitions, leaders, replicas, ISR, offsets and configs'),
+  )
     .option('--json', 'print JSON')
-    .action((topic: string, opts: JsonOption) => runCommand(`topics describe ${topic}`, opts, () => describeTopic(topic, opts)));
+    .action((topic: string, opts: JsonOption) =>
+      runCommand(`topics describe ${topic}`, opts, () => describeTopic(topic, opts)),
+    );
 
   withClientOptions(topics.command('create').argument('<topic>').description('create a topic'))
-    .option('--partitions <n>', 'number of partitions (default: the broker\'s num.partitions)')
-    .option('--replication-factor <n>', 'replicas per partition (default: the broker\'s default.replication.factor)')
-    .option('--config <key=value>', 'topic setting by its Kafka name, e.g. cleanup.policy=compact; repeatable', collect, [])
-    .action((topic: string, opts: CreateOptions) => runCommand(`topics create ${topic}`, opts, () => createTopic(topic, opts)));
+    .option('--partitions <n>', "number of partitions (default: the broker's num.partitions)")
+    .option(
+      '--replication-factor <n>',
+      "replicas per partition (default: the broker's default.replication.factor)",
+    )
+    .option(
+      '--config <key=value>',
+      'topic setting by its Kafka name, e.g. cleanup.policy=compact; repeatable',
+      collect,
+      [],
+    )
+    .action((topic: string, opts: CreateOptions) =>
+      runCommand(`topics create ${topic}`, opts, () => createTopic(topic, opts)),
+    );
 
-  withClientOptions(topics.command('delete').argument('<topic>').description('delete a topic and its data'))
-    .action((topic: string, opts: ClientOptions) => runCommand(`topics delete ${topic}`, opts, () => deleteTopic(topic, opts)));
+  withClientOptions(
+    topics.command('delete').argument('<topic>').description('delete a topic and its data'),
+  ).action((topic: string, opts: ClientOptions) =>
+    runCommand(`topics delete ${topic}`, opts, () => deleteTopic(topic, opts)),
+  );
 }
 
 async function connectAdmin(opts: ClientOptions): Promise<Admin> {
@@ -52,7 +79,8 @@ async function listTopics(opts: JsonOption): Promise<void> {
 
 async function requireTopic(admin: Admin, topic: string): Promise<void> {
   const names = await admin.listTopics();
-  if (!names.includes(topic)) throw new CliError(`topic "${topic}" does not exist; see \`tributary topics list\``);
+  if (!names.includes(topic))
+    throw new CliError(`topic "${topic}" does not exist; see \`tributary topics list\``);
 }
 
 /** DescribeConfigs config_source values (v1+); v0 only says default or not. */
@@ -67,7 +95,14 @@ const CONFIG_SOURCE: Record<number, string> = {
 
 export interface TopicDescription {
   topic: string;
-  partitions: { partition: number; leader: number; replicas: number[]; isr: number[]; earliest: number; latest: number }[];
+  partitions: {
+    partition: number;
+    leader: number;
+    replicas: number[];
+    isr: number[];
+    earliest: number;
+    latest: number;
+  }[];
   configs: { name: string; value: string | null; source: string; readOnly: boolean }[];
 }
 
@@ -77,13 +112,18 @@ async function describeTopic(topic: string, opts: JsonOption): Promise<void> {
   const [meta, offsets, configs] = await Promise.all([
     admin.fetchTopicMetadata({ topics: [topic] }),
     admin.fetchTopicOffsets(topic),
-    admin.describeConfigs({ resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }], includeSynonyms: false }),
+    admin.describeConfigs({
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: topic }],
+      includeSynonyms: false,
+    }),
   ]);
   const tm = meta.topics.find((t) => t.name === topic);
   if (!tm) throw new CliError(`the broker returned no metadata for topic "${topic}"`);
   const resource = configs.resources.find((r) => r.resourceName === topic);
   if (resource && resource.errorCode !== 0) {
-    throw new CliError(`DescribeConfigs for "${topic}" failed with error code ${resource.errorCode}: ${resource.errorMessage ?? ''}`);
+    throw new CliError(
+      `DescribeConfigs for "${topic}" failed with error code ${resource.errorCode}: ${resource.errorMessage ?? ''}`,
+    );
   }
   const desc: TopicDescription = {
     topic,
@@ -106,7 +146,8 @@ async function describeTopic(topic: string, opts: JsonOption): Promise<void> {
         return {
           name: c.configName,
           value: c.isSensitive ? '(sensitive)' : c.configValue,
-          source: src !== undefined && CONFIG_SOURCE[src] ? CONFIG_SOURCE[src]! : c.isDefault ? 'default' : 'topic',
+          source:
+            src !== undefined && CONFIG_SOURCE[src] ? CONFIG_SOURCE[src]! : c.isDefault ? 'default' : 'topic',
           readOnly: c.readOnly,
         };
       })
@@ -114,15 +155,29 @@ async function describeTopic(topic: string, opts: JsonOption): Promise<void> {
   };
   if (opts.json) return printJson(desc);
   const rf = desc.partitions[0]?.replicas.length ?? 0;
-  process.stdout.write(`Topic: ${topic}  partitions: ${desc.partitions.length}  replication factor: ${rf}\n\n`);
+  process.stdout.write(
+    `Topic: ${topic}  partitions: ${desc.partitions.length}  replication factor: ${rf}\n\n`,
+  );
   process.stdout.write(
     formatTable(
       ['PARTITION', 'LEADER', 'REPLICAS', 'ISR', 'EARLIEST', 'LATEST'],
-      desc.partitions.map((p) => [p.partition, p.leader, p.replicas.join(',') || '-', p.isr.join(',') || '-', p.earliest, p.latest]),
+      desc.partitions.map((p) => [
+        p.partition,
+        p.leader,
+        p.replicas.join(',') || '-',
+        p.isr.join(',') || '-',
+        p.earliest,
+        p.latest,
+      ]),
     ),
   );
   process.stdout.write('\n');
-  process.stdout.write(formatTable(['CONFIG', 'VALUE', 'SOURCE'], desc.configs.map((c) => [c.name, c.value ?? '', c.source])));
+  process.stdout.write(
+    formatTable(
+      ['CONFIG', 'VALUE', 'SOURCE'],
+      desc.configs.map((c) => [c.name, c.value ?? '', c.source]),
+    ),
+  );
 }
 
 async function createTopic(topic: string, opts: CreateOptions): Promise<void> {
@@ -138,7 +193,8 @@ async function createTopic(topic: string, opts: CreateOptions): Promise<void> {
     waitForLeaders: true,
   });
   // kafkajs reports TOPIC_ALREADY_EXISTS as `false` rather than an error.
-  if (!created) throw new CliError(`topic "${topic}" already exists; see \`tributary topics describe ${topic}\``);
+  if (!created)
+    throw new CliError(`topic "${topic}" already exists; see \`tributary topics describe ${topic}\``);
   const meta = await admin.fetchTopicMetadata({ topics: [topic] });
   const n = meta.topics[0]?.partitions.length ?? numPartitions;
   process.stdout.write(`created topic ${topic} with ${n} partition${n === 1 ? '' : 's'}\n`);
