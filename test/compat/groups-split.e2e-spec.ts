@@ -66,7 +66,6 @@ describe('compat: consumer groups split partitions among members', () => {
         members.push(startMember(family, settings));
         const three = await waitSettled(members, 3, PARTITIONS);
         expectExactSplit(three, PARTITIONS);
-        console.log(family, JSON.stringify([...two]), JSON.stringify([...three]));
 
         const sent2 = await client.produce(topic, PARTITIONS, PER_PARTITION, `${family}-b`);
         await waitAllConsumed(members, sent2);
@@ -94,9 +93,7 @@ describe('compat: consumer groups split partitions among members', () => {
 
         for (const m of members) expect(m.errors()).toEqual([]);
 
-        const t0 = Date.now();
         await Promise.all(members.map((m) => m.stop()));
-        console.log(family, 'stop took', Date.now() - t0, members.map((m) => m.log()).join('\n').slice(0, 6000));
         const after = await client.describe(group, topic);
         expect(after.members).toEqual([]);
         expect(after.state).toBe('Empty');

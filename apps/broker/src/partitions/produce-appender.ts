@@ -57,7 +57,7 @@ export class ProduceAppender {
     const topicInfo = this.metadata.topic(topic);
     const maxMessageBytes = Number(topicInfo?.configs['max.message.bytes'] ?? this.config['message.max.bytes']);
     const flushPolicy = topicInfo?.configs['flush.before.ack'] ?? this.config['log.flush.before.ack'];
-    const checked = validateProducedRecords(records, { maxMessageBytes });
+    const checked = validateProducedRecords(records, { maxMessageBytes, apiVersion });
     if (!checked.ok) {
       this.log.debug({ topic, partition: index, error: checked.message }, 'rejected batch');
       return failure(checked.errorCode, partition);
