@@ -265,6 +265,19 @@ describe('cli: tributary client commands', () => {
         totalLag: number;
       };
       expect(after.totalLag).toBe(0);
+
+      // --timeout-ms counts idle time only once the member has its assignment, so a slow join does not end it early.
+      expect(
+        await ok([
+          'consume',
+          'cli-lag',
+          '--group',
+          'cli-lag-idle',
+          '--from-beginning',
+          '--timeout-ms',
+          '500',
+        ]),
+      ).toBe(values.map((v) => `${v}\n`).join(''));
     });
 
     it('shows a live member with its client id, host and decoded assignment', async () => {

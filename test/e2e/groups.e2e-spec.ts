@@ -11,7 +11,13 @@ const SESSION_MS = 4000;
  * kafkajs heartbeats between fetches, and its fetches share the coordinator connection, so a fetch's max wait
  * must stay well below the session timeout (as with real Kafka).
  */
-const CONSUMER_OPTS = { sessionTimeout: SESSION_MS, heartbeatInterval: 300, rebalanceTimeout: 10_000, maxWaitTimeInMs: 500, retry: { retries: 10 } };
+const CONSUMER_OPTS = {
+  sessionTimeout: SESSION_MS,
+  heartbeatInterval: 300,
+  rebalanceTimeout: 10_000,
+  maxWaitTimeInMs: 500,
+  retry: { retries: 10 },
+};
 
 interface MemberView {
   memberId: string;
@@ -30,26 +36,42 @@ async function waitFor<T>(what: string, check: () => Promise<T | undefined>, tim
     } catch (e) {
       last = e;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `; last error: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `; last error: ${String(last)}` : ''}`);
     await sleep(200);
   }
 }
 
 /** The broker's view of a group: state and each member's partitions of `topic`, decoded from DescribeGroups. */
-async function describeGroup(admin: Admin, groupId: string, topic: string): Promise<{ state: string; members: MemberView[] }> {
+async function describeGroup(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+): Promise<{ state: string; members: MemberView[] }> {
   const { groups } = await admin.describeGroups([groupId]);
   const g = groups[0]!;
   return {
     state: g.state,
     members: g.members.map((m) => {
-      const decoded = m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
-      return { memberId: m.memberId, clientId: m.clientId, partitions: [...(decoded?.assignment[topic] ?? [])].sort((a, b) => a - b) };
+      const decoded =
+        m.memberAssignment.length > 0 ? AssignerProtocol.MemberAssignment.decode(m.memberAssignment) : null;
+      return {
+        memberId: m.memberId,
+        clientId: m.clientId,
+        partitions: [...(decoded?.assignment[topic] ?? [])].sort((a, b) => a - b),
+      };
     }),
   };
 }
 
 /** Resolves with the members once the group is Stable with `n` members that own every partition exactly once. */
-function stableSplit(admin: Admin, groupId: string, topic: string, n: number, partitions: number): Promise<MemberView[]> {
+function stableSplit(
+  admin: Admin,
+  groupId: string,
+  topic: string,
+  n: number,
+  partitions: number,
+): Promise<MemberView[]> {
   return waitFor(`group ${groupId} stable with ${n} members splitting ${partitions} partitions`, async () => {
     const d = await describeGroup(admin, groupId, topic);
     if (d.state !== 'Stable' || d.members.length !== n) return undefined;
@@ -95,12 +117,23 @@ describe('consumer groups with kafkajs against the real broker', () => {
   });
 
   async function topicWithPartitions(topic: string, numPartitions: number): Promise<void> {
-    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [{ topic, numPartitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+    });
   }
 
   /** Starts a kafkajs consumer in this process; records every value it sees. */
-  async function startConsumer(groupId: string, topic: string, clientId: string, seen: string[] = []): Promise<Consumer> {
-    const c = new Kafka({ clientId, brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).consumer({ groupId, ...CONSUMER_OPTS });
+  async function startConsumer(
+    groupId: string,
+    topic: string,
+    clientId: string,
+    seen: string[] = [],
+  ): Promise<Consumer> {
+    const c = new Kafka({ clientId, brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).consumer({
+      groupId,
+      ...CONSUMER_OPTS,
+    });
     consumers.push(c);
     await c.connect();
     await c.subscribe({ topic, fromBeginning: true });
@@ -116,7 +149,10 @@ describe('consumer groups with kafkajs against the real broker', () => {
     const topic = 'split-6';
     const groupId = 'split-group';
     await topicWithPartitions(topic, 6);
-    await producer.send({ topic, messages: Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 60 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })),
+    });
     const seen: string[] = [];
     await startConsumer(groupId, topic, 'member-a', seen);
     await startConsumer(groupId, topic, 'member-b', seen);
@@ -127,7 +163,9 @@ describe('consumer groups with kafkajs against the real broker', () => {
     assertDisjointCover(three, 6);
     expect(three.map((m) => m.partitions.length)).toEqual([2, 2, 2]);
 
-    await waitFor('all 60 records consumed by the group', async () => (new Set(seen).size === 60 ? true : undefined));
+    await waitFor('all 60 records consumed by the group', async () =>
+      new Set(seen).size === 60 ? true : undefined,
+    );
     expect([...new Set(seen)].sort()).toEqual(Array.from({ length: 60 }, (_, i) => `v${i}`).sort());
   });
 
@@ -144,7 +182,10 @@ describe('consumer groups with kafkajs against the real broker', () => {
         await c.subscribe({ topic: ${JSON.stringify(topic)}, fromBeginning: true });
         await c.run({ eachMessage: async () => {} });
       })().catch((e) => { console.error(e); process.exit(1); });`;
-    const child = spawn(process.execPath, ['-e', script], { cwd: repoRoot(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['-e', script], {
+      cwd: repoRoot(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     trackChild(child);
     children.push(child);
     const seen: string[] = [];
@@ -160,7 +201,10 @@ describe('consumer groups with kafkajs against the real broker', () => {
     expect(one[0]!.partitions).toEqual([0, 1, 2, 3, 4, 5]);
 
     // The survivor really consumes the partitions it took over.
-    await producer.send({ topic, messages: [0, 1, 2, 3, 4, 5].map((p) => ({ partition: p, value: `after-${p}` })) });
+    await producer.send({
+      topic,
+      messages: [0, 1, 2, 3, 4, 5].map((p) => ({ partition: p, value: `after-${p}` })),
+    });
     await waitFor('the survivor to consume a record from every partition', async () =>
       [0, 1, 2, 3, 4, 5].every((p) => seen.includes(`after-${p}`)) ? true : undefined,
     );
@@ -170,7 +214,10 @@ describe('consumer groups with kafkajs against the real broker', () => {
     const topic = 'resume-3';
     const groupId = 'resume-group';
     await topicWithPartitions(topic, 3);
-    await producer.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `old-${i}` })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `old-${i}` })),
+    });
     const seenBefore: string[] = [];
     const first = await startConsumer(groupId, topic, 'before', seenBefore);
     await waitFor('all 30 old records committed', async () => {
@@ -198,10 +245,15 @@ describe('consumer groups with kafkajs against the real broker', () => {
     ]);
     expect((await admin.listGroups()).groups.map((g) => g.groupId)).toContain(groupId);
 
-    await producer.send({ topic, messages: Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `new-${i}` })) });
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: `new-${i}` })),
+    });
     const seenAfter: string[] = [];
     await startConsumer(groupId, topic, 'after', seenAfter);
-    await waitFor('the 30 new records', async () => (seenAfter.filter((v) => v.startsWith('new-')).length >= 30 ? true : undefined));
+    await waitFor('the 30 new records', async () =>
+      seenAfter.filter((v) => v.startsWith('new-')).length >= 30 ? true : undefined,
+    );
     // Records of a partition arrive in offset order, so an old record re-read would have shown up before these.
     expect(seenAfter.filter((v) => v.startsWith('old-'))).toEqual([]);
     expect([...new Set(seenAfter)].sort()).toEqual(Array.from({ length: 30 }, (_, i) => `new-${i}`).sort());

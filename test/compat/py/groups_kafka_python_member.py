@@ -7,7 +7,8 @@ config: {"bootstrap", "topic", "group", "session_timeout_ms", "heartbeat_interva
 Prints the member protocol of libs/testing/src/group-member-process.ts as JSON lines on stdout: "assignment"
 (the complete owned set after every rebalance callback), "message", "committed", "error", "closed". Commits are
 manual and synchronous, after processing (printing) every `commit_every` messages. SIGTERM, or reaching
-`stop_after` messages, closes the consumer cleanly (LeaveGroup) without committing the uncommitted tail.
+`stop_after` messages, closes the consumer cleanly (LeaveGroup) without committing the uncommitted tail. A fatal
+client error (poll raising, e.g. INCONSISTENT_GROUP_PROTOCOL on join) is reported as an "error" event, exit code 2.
 """
 import json
 import signal
@@ -64,7 +65,14 @@ def main():
     processed = 0
     pending = {}
     while running[0] and (stop_after is None or processed < stop_after):
-        for tp, records in consumer.poll(timeout_ms=200).items():
+        try:
+            batches = consumer.poll(timeout_ms=200)
+        except KafkaError as e:
+            # Fatal for the member (e.g. INCONSISTENT_GROUP_PROTOCOL on join): report it and give up.
+            emit(event="error", message=f"poll failed: {e!r}")
+            consumer.close(autocommit=False)
+            sys.exit(2)
+        for tp, records in batches.items():
             for r in records:
                 if stop_after is not None and processed >= stop_after:
                     break

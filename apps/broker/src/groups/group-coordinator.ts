@@ -61,7 +61,12 @@ export interface CommitInput {
   groupInstanceId: string | null;
   topics: {
     name: string;
-    partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; committedMetadata: string | null }[];
+    partitions: {
+      partitionIndex: number;
+      committedOffset: number;
+      committedLeaderEpoch: number;
+      committedMetadata: string | null;
+    }[];
   }[];
 }
 
@@ -72,7 +77,13 @@ export interface CommitResult {
 
 export interface FetchedOffsets {
   name: string;
-  partitions: { partitionIndex: number; committedOffset: number; committedLeaderEpoch: number; metadata: string | null; errorCode: number }[];
+  partitions: {
+    partitionIndex: number;
+    committedOffset: number;
+    committedLeaderEpoch: number;
+    metadata: string | null;
+    errorCode: number;
+  }[];
 }
 
 export interface GroupDescription {
@@ -146,14 +157,23 @@ export class GroupCoordinator {
       group.protocolType = g.protocolType;
       group.protocolName = g.protocolName;
       for (const sm of g.members) {
-        const m = new Member(sm.memberId, sm.groupInstanceId, sm.clientId, sm.clientHost, sm.sessionTimeoutMs, sm.rebalanceTimeoutMs,
-          g.protocolType ?? '', [{ name: g.protocolName ?? '', metadata: Buffer.from(sm.subscription, 'base64') }]);
+        const m = new Member(
+          sm.memberId,
+          sm.groupInstanceId,
+          sm.clientId,
+          sm.clientHost,
+          sm.sessionTimeoutMs,
+          sm.rebalanceTimeoutMs,
+          g.protocolType ?? '',
+          [{ name: g.protocolName ?? '', metadata: Buffer.from(sm.subscription, 'base64') }],
+        );
         m.assignment = Buffer.from(sm.assignment, 'base64');
         group.members.set(m.memberId, m);
         if (m.groupInstanceId !== null) group.staticMembers.set(m.groupInstanceId, m.memberId);
       }
       if (group.members.size > 0 && g.protocolName !== null) {
-        group.leaderId = g.leaderId !== null && group.members.has(g.leaderId) ? g.leaderId : [...group.members.keys()][0]!;
+        group.leaderId =
+          g.leaderId !== null && group.members.has(g.leaderId) ? g.leaderId : [...group.members.keys()][0]!;
         group.transition('Stable', now);
         for (const m of group.members.values()) this.scheduleSession(group, m);
       } else {
@@ -164,7 +184,10 @@ export class GroupCoordinator {
     }
     // Groups known only by their committed offsets (standalone consumers, or group records compacted away).
     for (const id of this.offsets.keys()) if (!this.groups.has(id)) this.groups.set(id, new Group(id, now));
-    this.log.info({ groups: this.groups.size }, `loaded ${this.groups.size} consumer groups from the offsets topic`);
+    this.log.info(
+      { groups: this.groups.size },
+      `loaded ${this.groups.size} consumer groups from the offsets topic`,
+    );
   }
 
   /** Runs offset retention every `intervalMs` until close(). */
@@ -173,7 +196,9 @@ export class GroupCoordinator {
       if (this.closed) return;
       this.cancelRetention = this.clock.schedule(intervalMs, () => {
         this.expireOffsets()
-          .catch((e: unknown) => this.log.error({ err: e }, 'offset retention failed; will retry at the next check'))
+          .catch((e: unknown) =>
+            this.log.error({ err: e }, 'offset retention failed; will retry at the next check'),
+          )
           .finally(tick);
       });
     };
@@ -197,7 +222,10 @@ export class GroupCoordinator {
 
   join(req: JoinInput): Promise<JoinResult> | JoinResult {
     if (req.groupId === '') return joinError(req.memberId, ErrorCode.INVALID_GROUP_ID);
-    if (req.sessionTimeoutMs < this.config.minSessionTimeoutMs || req.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
+    if (
+      req.sessionTimeoutMs < this.config.minSessionTimeoutMs ||
+      req.sessionTimeoutMs > this.config.maxSessionTimeoutMs
+    ) {
       return joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT);
     }
     const rebalanceTimeoutMs = req.rebalanceTimeoutMs < 0 ? req.sessionTimeoutMs : req.rebalanceTimeoutMs;
@@ -215,19 +243,23 @@ export class GroupCoordinator {
   }
 
   private joinUnknown(group: Group, req: JoinInput): Promise<JoinResult> | JoinResult {
-    if (!group.supportsProtocols(req.protocolType, req.protocols, null)) return joinError('', ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    if (!group.supportsProtocols(req.protocolType, req.protocols))
+      return joinError('', ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     const newId = `${req.groupInstanceId ?? req.clientId}-${randomUUID()}`;
     const oldId = req.groupInstanceId !== null ? group.staticMembers.get(req.groupInstanceId) : undefined;
     if (oldId !== undefined) return this.replaceStaticMember(group, oldId, newId, req);
     if (req.requireKnownMemberId && req.groupInstanceId === null) {
-      group.pending.set(newId, this.clock.schedule(req.sessionTimeoutMs, () => this.expirePending(group, newId)));
+      group.pending.set(
+        newId,
+        this.clock.schedule(req.sessionTimeoutMs, () => this.expirePending(group, newId)),
+      );
       return joinError(newId, ErrorCode.MEMBER_ID_REQUIRED);
     }
     return this.addMemberAndRebalance(group, newId, req);
   }
 
   private joinKnown(group: Group, req: JoinInput): Promise<JoinResult> | JoinResult {
-    if (!group.supportsProtocols(req.protocolType, req.protocols, req.memberId)) {
+    if (!group.supportsProtocols(req.protocolType, req.protocols)) {
       return joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
     }
     const pendingExpiry = group.pending.get(req.memberId);
@@ -236,7 +268,8 @@ export class GroupCoordinator {
       group.pending.delete(req.memberId);
       return this.addMemberAndRebalance(group, req.memberId, req);
     }
-    if (group.isStaticMemberFenced(req.memberId, req.groupInstanceId)) return joinError(req.memberId, ErrorCode.FENCED_INSTANCE_ID);
+    if (group.isStaticMemberFenced(req.memberId, req.groupInstanceId))
+      return joinError(req.memberId, ErrorCode.FENCED_INSTANCE_ID);
     const member = group.members.get(req.memberId);
     if (!member || (req.groupInstanceId !== null && !group.staticMembers.has(req.groupInstanceId))) {
       return joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID);
@@ -246,18 +279,25 @@ export class GroupCoordinator {
         return this.updateMemberAndRebalance(group, member, req);
       case 'CompletingRebalance':
         // A member that lost its JoinGroup response rejoins unchanged: answer with the current generation.
-        if (member.matches(req.protocols)) return this.currentGeneration(group, member, group.leaderId === member.memberId);
+        if (member.matches(req.protocols))
+          return this.currentGeneration(group, member, group.leaderId === member.memberId);
         return this.updateMemberAndRebalance(group, member, req);
       case 'Stable':
         // The leader rejoining forces a rebalance (it saw a metadata change); so does changed member metadata.
-        if (group.leaderId === member.memberId || !member.matches(req.protocols)) return this.updateMemberAndRebalance(group, member, req);
+        if (group.leaderId === member.memberId || !member.matches(req.protocols))
+          return this.updateMemberAndRebalance(group, member, req);
         return this.currentGeneration(group, member, false);
       default:
         return joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID);
     }
   }
 
-  private currentGeneration(group: Group, member: Member, withMembers: boolean, leader = group.leaderId): JoinResult {
+  private currentGeneration(
+    group: Group,
+    member: Member,
+    withMembers: boolean,
+    leader = group.leaderId,
+  ): JoinResult {
     this.scheduleSession(group, member);
     return {
       errorCode: ErrorCode.NONE,
@@ -271,10 +311,19 @@ export class GroupCoordinator {
 
   private memberList(group: Group): JoinResult['members'] {
     const protocol = group.protocolName ?? '';
-    return [...group.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadataFor(protocol) }));
+    return [...group.members.values()].map((m) => ({
+      memberId: m.memberId,
+      groupInstanceId: m.groupInstanceId,
+      metadata: m.metadataFor(protocol),
+    }));
   }
 
-  private replaceStaticMember(group: Group, oldId: string, newId: string, req: JoinInput): Promise<JoinResult> | JoinResult {
+  private replaceStaticMember(
+    group: Group,
+    oldId: string,
+    newId: string,
+    req: JoinInput,
+  ): Promise<JoinResult> | JoinResult {
     const member = group.members.get(oldId)!;
     const previousLeader = group.leaderId;
     // The old instance is fenced: anything it still waits for is answered now.
@@ -289,18 +338,31 @@ export class GroupCoordinator {
     if (group.leaderId === oldId) group.leaderId = newId;
     const unchanged = member.matches(req.protocols);
     this.updateMember(member, req);
-    this.log.info({ group: group.groupId, instance: req.groupInstanceId, oldId, newId }, 'static member rejoined with a new member id');
+    this.log.info(
+      { group: group.groupId, instance: req.groupInstanceId, oldId, newId },
+      'static member rejoined with a new member id',
+    );
     if ((group.state === 'Stable' || group.state === 'CompletingRebalance') && unchanged) {
       // No rebalance for a restarted static member. Report the previous leader id so that a former leader
       // does not compute an assignment that a stable group would never distribute.
       return this.currentGeneration(group, member, false, previousLeader === oldId ? oldId : previousLeader);
     }
-    return this.waitForJoin(group, member, () => this.maybePrepareRebalance(group, `static member ${req.groupInstanceId} changed its metadata`));
+    return this.waitForJoin(group, member, () =>
+      this.maybePrepareRebalance(group, `static member ${req.groupInstanceId} changed its metadata`),
+    );
   }
 
   private addMemberAndRebalance(group: Group, memberId: string, req: JoinInput): Promise<JoinResult> {
-    const m = new Member(memberId, req.groupInstanceId, req.clientId, req.clientHost, req.sessionTimeoutMs, req.rebalanceTimeoutMs,
-      req.protocolType, req.protocols);
+    const m = new Member(
+      memberId,
+      req.groupInstanceId,
+      req.clientId,
+      req.clientHost,
+      req.sessionTimeoutMs,
+      req.rebalanceTimeoutMs,
+      req.protocolType,
+      req.protocols,
+    );
     if (group.members.size === 0) {
       group.protocolType = req.protocolType;
       group.leaderId = memberId;
@@ -309,7 +371,10 @@ export class GroupCoordinator {
     if (req.groupInstanceId !== null) group.staticMembers.set(req.groupInstanceId, memberId);
     if (group.state === 'PreparingRebalance' && this.clock.now() < group.initialDelayUntil) {
       // New members arriving during the initial delay extend it, up to the rebalance deadline.
-      group.initialDelayUntil = Math.min(this.clock.now() + this.config.initialRebalanceDelayMs, group.rebalanceDeadline);
+      group.initialDelayUntil = Math.min(
+        this.clock.now() + this.config.initialRebalanceDelayMs,
+        group.rebalanceDeadline,
+      );
       this.scheduleRebalanceCheck(group);
     }
     this.scheduleSession(group, m);
@@ -318,7 +383,9 @@ export class GroupCoordinator {
 
   private updateMemberAndRebalance(group: Group, member: Member, req: JoinInput): Promise<JoinResult> {
     this.updateMember(member, req);
-    return this.waitForJoin(group, member, () => this.maybePrepareRebalance(group, `member ${member.memberId} rejoined`));
+    return this.waitForJoin(group, member, () =>
+      this.maybePrepareRebalance(group, `member ${member.memberId} rejoined`),
+    );
   }
 
   private updateMember(member: Member, req: JoinInput): void {
@@ -343,7 +410,8 @@ export class GroupCoordinator {
   }
 
   private maybePrepareRebalance(group: Group, reason: string): void {
-    if (group.state === 'Stable' || group.state === 'CompletingRebalance' || group.state === 'Empty') this.prepareRebalance(group, reason);
+    if (group.state === 'Stable' || group.state === 'CompletingRebalance' || group.state === 'Empty')
+      this.prepareRebalance(group, reason);
   }
 
   private prepareRebalance(group: Group, reason: string): void {
@@ -353,7 +421,9 @@ export class GroupCoordinator {
     group.transition('PreparingRebalance', now);
     group.rebalanceDeadline = now + group.maxRebalanceTimeoutMs();
     group.initialDelayUntil =
-      wasEmpty && this.config.initialRebalanceDelayMs > 0 ? Math.min(now + this.config.initialRebalanceDelayMs, group.rebalanceDeadline) : 0;
+      wasEmpty && this.config.initialRebalanceDelayMs > 0
+        ? Math.min(now + this.config.initialRebalanceDelayMs, group.rebalanceDeadline)
+        : 0;
     this.log.info({ group: group.groupId, generation: group.generationId, reason }, 'preparing to rebalance');
     this.scheduleRebalanceCheck(group);
   }
@@ -392,7 +462,10 @@ export class GroupCoordinator {
     group.cancelRebalanceTimer = null;
     for (const m of [...group.members.values()]) {
       if (m.joinWaiter === null) {
-        this.log.info({ group: group.groupId, member: m.memberId }, 'member did not rejoin within the rebalance timeout; removing it');
+        this.log.info(
+          { group: group.groupId, member: m.memberId },
+          'member did not rejoin within the rebalance timeout; removing it',
+        );
         this.removeMember(group, m);
       }
     }
@@ -402,13 +475,24 @@ export class GroupCoordinator {
       group.protocolName = null;
       group.leaderId = null;
       group.transition('Empty', now);
-      this.persistGroup(group).catch((e: unknown) => this.log.error({ err: e, group: group.groupId }, 'could not store group metadata'));
+      this.persistGroup(group).catch((e: unknown) =>
+        this.log.error({ err: e, group: group.groupId }, 'could not store group metadata'),
+      );
       return;
     }
     group.protocolName = group.selectProtocol();
-    if (group.leaderId === null || !group.members.has(group.leaderId)) group.leaderId = [...group.members.keys()][0]!;
+    if (group.leaderId === null || !group.members.has(group.leaderId))
+      group.leaderId = [...group.members.keys()][0]!;
     group.transition('CompletingRebalance', now);
-    this.log.info({ group: group.groupId, generation: group.generationId, protocol: group.protocolName, members: group.members.size }, 'rebalance: join phase complete');
+    this.log.info(
+      {
+        group: group.groupId,
+        generation: group.generationId,
+        protocol: group.protocolName,
+        members: group.members.size,
+      },
+      'rebalance: join phase complete',
+    );
     const everyone = this.memberList(group);
     for (const m of group.members.values()) {
       const w = m.joinWaiter!;
@@ -425,8 +509,13 @@ export class GroupCoordinator {
     }
   }
 
-  sync(groupId: string, generationId: number, memberId: string, groupInstanceId: string | null,
-    assignments: { memberId: string; assignment: Buffer }[]): Promise<SyncResult> | SyncResult {
+  sync(
+    groupId: string,
+    generationId: number,
+    memberId: string,
+    groupInstanceId: string | null,
+    assignments: { memberId: string; assignment: Buffer }[],
+  ): Promise<SyncResult> | SyncResult {
     const fail = (errorCode: number): SyncResult => ({ errorCode, assignment: EMPTY });
     const group = this.groups.get(groupId);
     if (!group) return fail(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -466,7 +555,10 @@ export class GroupCoordinator {
           }
         },
         (e: unknown) => {
-          this.log.error({ err: e, group: groupId }, 'could not store the group assignment; members must rejoin');
+          this.log.error(
+            { err: e, group: groupId },
+            'could not store the group assignment; members must rejoin',
+          );
           if (group.state !== 'CompletingRebalance' || group.generationId !== generation) return;
           this.failPendingSyncs(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
           this.prepareRebalance(group, 'storing the assignment failed');
@@ -487,10 +579,16 @@ export class GroupCoordinator {
     return group.state === 'PreparingRebalance' ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
   }
 
-  leave(groupId: string, leaving: MemberIdentity[]): { errorCode: number; members: (MemberIdentity & { errorCode: number })[] } {
+  leave(
+    groupId: string,
+    leaving: MemberIdentity[],
+  ): { errorCode: number; members: (MemberIdentity & { errorCode: number })[] } {
     const group = this.groups.get(groupId);
     if (!group) {
-      return { errorCode: ErrorCode.NONE, members: leaving.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })) };
+      return {
+        errorCode: ErrorCode.NONE,
+        members: leaving.map((m) => ({ ...m, errorCode: ErrorCode.UNKNOWN_MEMBER_ID })),
+      };
     }
     let removed = false;
     const members = leaving.map((who) => {
@@ -528,7 +626,10 @@ export class GroupCoordinator {
     member.cancelSession?.();
     member.cancelSession = null;
     group.members.delete(member.memberId);
-    if (member.groupInstanceId !== null && group.staticMembers.get(member.groupInstanceId) === member.memberId) {
+    if (
+      member.groupInstanceId !== null &&
+      group.staticMembers.get(member.groupInstanceId) === member.memberId
+    ) {
       group.staticMembers.delete(member.groupInstanceId);
     }
     const jw = member.joinWaiter;
@@ -544,7 +645,8 @@ export class GroupCoordinator {
   }
 
   private afterMemberRemoved(group: Group, reason: string): void {
-    if (group.state === 'Stable' || group.state === 'CompletingRebalance') this.prepareRebalance(group, reason);
+    if (group.state === 'Stable' || group.state === 'CompletingRebalance')
+      this.prepareRebalance(group, reason);
     this.tryCompleteJoin(group);
   }
 
@@ -558,8 +660,10 @@ export class GroupCoordinator {
         this.scheduleSession(group, member);
         return;
       }
-      this.log.info({ group: group.groupId, member: member.memberId, sessionTimeoutMs: member.sessionTimeoutMs },
-        'member session expired (no heartbeat); removing it');
+      this.log.info(
+        { group: group.groupId, member: member.memberId, sessionTimeoutMs: member.sessionTimeoutMs },
+        'member session expired (no heartbeat); removing it',
+      );
       this.removeMember(group, member);
       this.afterMemberRemoved(group, `member ${member.memberId} session expired`);
     });
@@ -584,7 +688,15 @@ export class GroupCoordinator {
 
   describe(groupId: string): GroupDescription {
     const group = this.groups.get(groupId);
-    if (!group) return { errorCode: ErrorCode.NONE, groupId, groupState: 'Dead', protocolType: '', protocolData: '', members: [] };
+    if (!group)
+      return {
+        errorCode: ErrorCode.NONE,
+        groupId,
+        groupState: 'Dead',
+        protocolType: '',
+        protocolData: '',
+        members: [],
+      };
     const stable = group.state === 'Stable';
     const protocol = group.protocolName ?? '';
     return {
@@ -656,22 +768,42 @@ export class GroupCoordinator {
     const groupError = this.validateCommit(req);
     const now = this.clock.now();
     const results: CommitResult[] = [];
-    const accepted: { topic: string; partition: number; value: StoredOffset; result: { errorCode: number } }[] = [];
+    const accepted: {
+      topic: string;
+      partition: number;
+      value: StoredOffset;
+      result: { errorCode: number };
+    }[] = [];
     for (const t of req.topics) {
       const out: CommitResult = { name: t.name, partitions: [] };
       results.push(out);
       for (const p of t.partitions) {
-        const result = { partitionIndex: p.partitionIndex, errorCode: groupError ?? this.checkOffset(t.name, p.partitionIndex, p.committedOffset, p.committedMetadata) };
+        const result = {
+          partitionIndex: p.partitionIndex,
+          errorCode:
+            groupError ?? this.checkOffset(t.name, p.partitionIndex, p.committedOffset, p.committedMetadata),
+        };
         out.partitions.push(result);
         if (result.errorCode !== ErrorCode.NONE) continue;
-        const value: StoredOffset = { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata, commitTimestamp: now };
+        const value: StoredOffset = {
+          offset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata: p.committedMetadata,
+          commitTimestamp: now,
+        };
         accepted.push({ topic: t.name, partition: p.partitionIndex, value, result });
       }
     }
     if (accepted.length === 0) return results;
     if (!this.groups.has(req.groupId)) this.groups.set(req.groupId, new Group(req.groupId, now));
     try {
-      await this.store.write(req.groupId, accepted.map((a) => ({ key: offsetKey(req.groupId, a.topic, a.partition), value: offsetValue(a.value) })));
+      await this.store.write(
+        req.groupId,
+        accepted.map((a) => ({
+          key: offsetKey(req.groupId, a.topic, a.partition),
+          value: offsetValue(a.value),
+        })),
+      );
       for (const a of accepted) this.setOffset(req.groupId, a.topic, a.partition, a.value);
     } catch (e) {
       this.log.error({ err: e, group: req.groupId }, 'could not store committed offsets');
@@ -683,26 +815,48 @@ export class GroupCoordinator {
   private checkOffset(topic: string, partition: number, offset: number, metadata: string | null): number {
     const end = this.logEnd(topic, partition);
     if (end === null) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-    if (metadata !== null && Buffer.byteLength(metadata, 'utf8') > this.config.maxMetadataBytes) return ErrorCode.OFFSET_METADATA_TOO_LARGE;
+    if (metadata !== null && Buffer.byteLength(metadata, 'utf8') > this.config.maxMetadataBytes)
+      return ErrorCode.OFFSET_METADATA_TOO_LARGE;
     // A committed offset names the next record to consume: anything in [0, log end] is a real position.
     if (offset < 0 || offset > end) return ErrorCode.OFFSET_OUT_OF_RANGE;
     return ErrorCode.NONE;
   }
 
   /** Committed offsets; `topics` null means every partition the group has committed. Unknown ones read as -1. */
-  fetchOffsets(groupId: string, topics: { name: string; partitionIndexes: number[] }[] | null): FetchedOffsets[] {
+  fetchOffsets(
+    groupId: string,
+    topics: { name: string; partitionIndexes: number[] }[] | null,
+  ): FetchedOffsets[] {
     const byTopic = this.offsets.get(groupId);
-    const entry = (partitionIndex: number, o: StoredOffset | undefined): FetchedOffsets['partitions'][number] =>
+    const entry = (
+      partitionIndex: number,
+      o: StoredOffset | undefined,
+    ): FetchedOffsets['partitions'][number] =>
       o
-        ? { partitionIndex, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE }
-        : { partitionIndex, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
+        ? {
+            partitionIndex,
+            committedOffset: o.offset,
+            committedLeaderEpoch: o.leaderEpoch,
+            metadata: o.metadata,
+            errorCode: ErrorCode.NONE,
+          }
+        : {
+            partitionIndex,
+            committedOffset: -1,
+            committedLeaderEpoch: -1,
+            metadata: '',
+            errorCode: ErrorCode.NONE,
+          };
     if (topics === null) {
       return [...(byTopic ?? new Map<string, Map<number, StoredOffset>>())].map(([name, parts]) => ({
         name,
         partitions: [...parts].sort((a, b) => a[0] - b[0]).map(([p, o]) => entry(p, o)),
       }));
     }
-    return topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => entry(p, byTopic?.get(t.name)?.get(p))) }));
+    return topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitionIndexes.map((p) => entry(p, byTopic?.get(t.name)?.get(p))),
+    }));
   }
 
   /**
@@ -717,8 +871,14 @@ export class GroupCoordinator {
     const writes: Promise<void>[] = [];
     for (const group of [...this.groups.values()]) {
       if (group.state !== 'Empty' || group.pending.size > 0) continue;
-      const records = this.offsetTombstones(group.groupId, (o) =>
-        (group.protocolType === null ? o.commitTimestamp : Math.max(group.stateTimestamp, o.commitTimestamp)) + retention <= now,
+      const records = this.offsetTombstones(
+        group.groupId,
+        (o) =>
+          (group.protocolType === null
+            ? o.commitTimestamp
+            : Math.max(group.stateTimestamp, o.commitTimestamp)) +
+            retention <=
+          now,
       );
       expired += records.length;
       if (!this.offsets.has(group.groupId)) {

@@ -53,7 +53,9 @@ export class Member {
   matches(protocols: readonly Protocol[]): boolean {
     return (
       protocols.length === this.protocols.length &&
-      protocols.every((p, i) => p.name === this.protocols[i]!.name && p.metadata.equals(this.protocols[i]!.metadata))
+      protocols.every(
+        (p, i) => p.name === this.protocols[i]!.name && p.metadata.equals(this.protocols[i]!.metadata),
+      )
     );
   }
 }
@@ -90,21 +92,26 @@ export class Group {
 
   /**
    * Whether a member with these protocols may join: an empty group takes any non-empty set; otherwise the
-   * protocol type must match and some protocol must be supported by every other member.
+   * protocol type must match and some protocol must be supported by every current member (a rejoining member
+   * included, as Kafka counts it: switching protocols goes through a step that lists both).
    */
-  supportsProtocols(protocolType: string, protocols: readonly Protocol[], self: string | null): boolean {
+  supportsProtocols(protocolType: string, protocols: readonly Protocol[]): boolean {
     if (protocolType === '' || protocols.length === 0) return false;
-    const others = [...this.members.values()].filter((m) => m.memberId !== self);
-    if (others.length === 0) return true;
+    if (this.members.size === 0) return true;
     if (this.protocolType !== protocolType) return false;
-    return protocols.some((p) => others.every((m) => m.supports(p.name)));
+    const members = [...this.members.values()];
+    return protocols.some((p) => members.every((m) => m.supports(p.name)));
   }
 
   /** Kafka's vote: each member votes for its most preferred protocol that all members support. */
   selectProtocol(): string {
     const members = [...this.members.values()];
-    const candidates = members[0]!.protocols.map((p) => p.name).filter((n) => members.every((m) => m.supports(n)));
-    if (candidates.length === 0) throw new Error(`group ${this.groupId} has no protocol common to all members`);
+    const candidates = members[0]!.protocols
+      .map((p) => p.name)
+      .filter((n) => members.every((m) => m.supports(n)));
+    // JoinGroup admits only members sharing a protocol with everyone, so this cannot be empty; falling back to
+    // the first member's choice keeps a timer callback from ever throwing.
+    if (candidates.length === 0) return members[0]!.protocols[0]?.name ?? '';
     const votes = new Map<string, number>(candidates.map((c) => [c, 0]));
     for (const m of members) {
       const choice = m.protocols.find((p) => votes.has(p.name))!.name;

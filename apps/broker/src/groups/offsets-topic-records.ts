@@ -91,7 +91,8 @@ export function parseKey(key: Buffer): OffsetKey | GroupKey | null {
   let at = 0;
   const str = (): string => {
     const len = key.readInt16BE(at);
-    if (len < 0 || at + 2 + len > key.length) throw new RangeError(`string of ${len} bytes runs past the key end`);
+    if (len < 0 || at + 2 + len > key.length)
+      throw new RangeError(`string of ${len} bytes runs past the key end`);
     const s = key.toString('utf8', at + 2, at + 2 + len);
     at += 2 + len;
     return s;
@@ -117,7 +118,12 @@ export function groupValue(g: StoredGroup): Buffer {
 
 export function parseOffsetValue(value: Buffer): StoredOffset {
   const o = JSON.parse(value.toString('utf8')) as StoredOffset & { v: number };
-  return { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata: o.metadata, commitTimestamp: o.commitTimestamp };
+  return {
+    offset: o.offset,
+    leaderEpoch: o.leaderEpoch,
+    metadata: o.metadata,
+    commitTimestamp: o.commitTimestamp,
+  };
 }
 
 export function parseGroupValue(value: Buffer): StoredGroup {

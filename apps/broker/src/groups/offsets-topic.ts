@@ -54,7 +54,10 @@ export class OffsetsTopic implements GroupStore {
 
   private partition(index: number): Partition {
     const p = this.partitions.get(OFFSETS_TOPIC, index);
-    if (!p) throw new Error(`partition ${index} of ${OFFSETS_TOPIC} is not hosted here; was the topic deleted? restart the broker to recreate it`);
+    if (!p)
+      throw new Error(
+        `partition ${index} of ${OFFSETS_TOPIC} is not hosted here; was the topic deleted? restart the broker to recreate it`,
+      );
     return p;
   }
 
@@ -88,7 +91,9 @@ export class OffsetsTopic implements GroupStore {
           for (const b of scanBatches(chunk).batches) {
             next = b.header.baseOffset + b.header.lastOffsetDelta + 1;
             if ((b.header.attributes & ATTR_CONTROL) !== 0) continue;
-            const { records } = decodeRecordsSync(chunk.subarray(b.start, b.end), { maxUncompressedBytes: MAX_UNCOMPRESSED_BATCH });
+            const { records } = decodeRecordsSync(chunk.subarray(b.start, b.end), {
+              maxUncompressedBytes: MAX_UNCOMPRESSED_BATCH,
+            });
             for (const r of records) {
               if (r.key === null) continue;
               try {

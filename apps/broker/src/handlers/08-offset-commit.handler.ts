@@ -9,7 +9,10 @@ import type { ApiHandler, RequestContext } from './api-handler';
  * OFFSET_OUT_OF_RANGE. The response waits until the commit is durable in `__consumer_offsets`.
  */
 @Injectable()
-export class OffsetCommitHandler implements ApiHandler<typeof OffsetCommitRequest, typeof OffsetCommitResponse> {
+export class OffsetCommitHandler implements ApiHandler<
+  typeof OffsetCommitRequest,
+  typeof OffsetCommitResponse
+> {
   readonly apiKey = ApiKey.OffsetCommit;
   readonly minVersion = 0;
   readonly maxVersion = 7;

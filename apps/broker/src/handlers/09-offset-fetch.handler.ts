@@ -16,6 +16,10 @@ export class OffsetFetchHandler implements ApiHandler<typeof OffsetFetchRequest,
 
   handle(req: OffsetFetchRequest, ctx: RequestContext): OffsetFetchResponse {
     const topics = ctx.apiVersion >= 2 ? req.topics : (req.topics ?? []);
-    return { throttleTimeMs: 0, topics: this.groups.fetchOffsets(req.groupId, topics), errorCode: ErrorCode.NONE };
+    return {
+      throttleTimeMs: 0,
+      topics: this.groups.fetchOffsets(req.groupId, topics),
+      errorCode: ErrorCode.NONE,
+    };
   }
 }

@@ -11,7 +11,10 @@ const KEY_TYPE_TRANSACTION = 1;
  * coordinates every group. Transaction coordinators do not exist yet.
  */
 @Injectable()
-export class FindCoordinatorHandler implements ApiHandler<typeof FindCoordinatorRequest, typeof FindCoordinatorResponse> {
+export class FindCoordinatorHandler implements ApiHandler<
+  typeof FindCoordinatorRequest,
+  typeof FindCoordinatorResponse
+> {
   readonly apiKey = ApiKey.FindCoordinator;
   readonly minVersion = 0;
   readonly maxVersion = 2;
@@ -31,12 +34,27 @@ export class FindCoordinatorHandler implements ApiHandler<typeof FindCoordinator
       port: -1,
     });
     if (keyType === KEY_TYPE_TRANSACTION) {
-      return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'transactions are not supported by this broker yet; use an idempotent (non-transactional) producer');
+      return none(
+        ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        'transactions are not supported by this broker yet; use an idempotent (non-transactional) producer',
+      );
     }
     if (keyType !== KEY_TYPE_GROUP) {
-      return none(ErrorCode.INVALID_REQUEST, `unknown coordinator key type ${keyType}; use 0 (group) or 1 (transaction)`);
+      return none(
+        ErrorCode.INVALID_REQUEST,
+        `unknown coordinator key type ${keyType}; use 0 (group) or 1 (transaction)`,
+      );
     }
-    const self = this.metadata.brokers().find((b) => b.nodeId === this.metadata.controllerId()) ?? this.metadata.brokers()[0]!;
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null, nodeId: self.nodeId, host: self.host, port: self.port };
+    const self =
+      this.metadata.brokers().find((b) => b.nodeId === this.metadata.controllerId()) ??
+      this.metadata.brokers()[0]!;
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      nodeId: self.nodeId,
+      host: self.host,
+      port: self.port,
+    };
   }
 }

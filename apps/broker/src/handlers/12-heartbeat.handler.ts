@@ -16,6 +16,9 @@ export class HeartbeatHandler implements ApiHandler<typeof HeartbeatRequest, typ
 
   handle(req: HeartbeatRequest, ctx: RequestContext): HeartbeatResponse {
     const instance = ctx.apiVersion >= 3 ? req.groupInstanceId : null;
-    return { throttleTimeMs: 0, errorCode: this.groups.heartbeat(req.groupId, req.generationId, req.memberId, instance) };
+    return {
+      throttleTimeMs: 0,
+      errorCode: this.groups.heartbeat(req.groupId, req.generationId, req.memberId, instance),
+    };
   }
 }

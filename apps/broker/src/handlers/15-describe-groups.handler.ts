@@ -5,7 +5,10 @@ import type { ApiHandler } from './api-handler';
 
 /** DescribeGroups v0-4. An unknown group is reported as "Dead" without error, as Kafka does. */
 @Injectable()
-export class DescribeGroupsHandler implements ApiHandler<typeof DescribeGroupsRequest, typeof DescribeGroupsResponse> {
+export class DescribeGroupsHandler implements ApiHandler<
+  typeof DescribeGroupsRequest,
+  typeof DescribeGroupsResponse
+> {
   readonly apiKey = ApiKey.DescribeGroups;
   readonly minVersion = 0;
   readonly maxVersion = 4;

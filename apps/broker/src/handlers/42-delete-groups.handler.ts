@@ -5,7 +5,10 @@ import type { ApiHandler } from './api-handler';
 
 /** DeleteGroups v0-1: only empty groups (NON_EMPTY_GROUP otherwise); their committed offsets go too. */
 @Injectable()
-export class DeleteGroupsHandler implements ApiHandler<typeof DeleteGroupsRequest, typeof DeleteGroupsResponse> {
+export class DeleteGroupsHandler implements ApiHandler<
+  typeof DeleteGroupsRequest,
+  typeof DeleteGroupsResponse
+> {
   readonly apiKey = ApiKey.DeleteGroups;
   readonly minVersion = 0;
   readonly maxVersion = 1;

@@ -105,6 +105,8 @@ async function consume(topic: string, opts: ConsumeOptions): Promise<void> {
 class Output {
   count = 0;
   lastActivity = Date.now();
+  /** The idle clock does not run while a group member waits for its first assignment. */
+  idlePaused = false;
   private done = false;
   private readonly finished: Promise<void>;
   private resolveFinished!: () => void;
@@ -121,7 +123,7 @@ class Output {
         ? null
         : setInterval(
             () => {
-              if (Date.now() - this.lastActivity >= timeout) this.finish();
+              if (!this.idlePaused && Date.now() - this.lastActivity >= timeout) this.finish();
             },
             Math.min(100, timeout),
           );
@@ -221,6 +223,7 @@ async function consumeGroup(
   ends: Map<number, { low: number; high: number }>,
   out: Output,
 ): Promise<void> {
+  out.idlePaused = true;
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false });
   await consumer.connect();
   onExit(() => consumer.disconnect());
@@ -234,6 +237,7 @@ async function consumeGroup(
       out.finish();
   };
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    out.idlePaused = false;
     out.touch();
     const mine = e.payload.memberAssignment[topic] ?? [];
     assigned = mine;
