@@ -5,7 +5,8 @@ import { compress as snappyCompress, uncompress as snappyUncompress } from 'snap
 
 /**
  * kafkajs ships only gzip; these small codecs plug snappy, lz4 and zstd into its CompressionCodecs registry so
- * the compat tests can produce and fetch every codec through the real kafkajs encoder/decoder.
+ * the compat tests can produce and fetch every codec through the real kafkajs encoder/decoder. Written
+ * independently of libs/protocol/src/records on purpose: the broker's codecs are checked against another one.
  */
 interface KafkajsEncoder {
   buffer: Buffer;

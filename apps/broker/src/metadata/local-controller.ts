@@ -129,6 +129,10 @@ export class LocalController extends MetadataCache implements TopicController {
   async deleteTopic(name: string): Promise<void> {
     const topic = this.byName.get(name);
     if (!topic) throw new ControllerError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+    if (topic.internal) {
+      // Deleting __consumer_offsets would lose every group's committed offsets.
+      throw new ControllerError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic "${name}" is internal to the broker and cannot be deleted`);
+    }
     this.state.topics = this.state.topics.filter((t) => t !== topic);
     this.byName.delete(name);
     this.persist();

@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { registerKafkajsCodecs } from '@tributary/testing/kafkajs-codecs';
+import { registerKafkajsCodecs } from './kafkajs-codecs';
 import { UsageError, type ClientOptions } from './client-options';
 
 /** Splits and checks `--bootstrap host:port[,host:port]`. */

@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
-import { NestFactory } from '@nestjs/core';
 import { ConfigError, logger, readConfigFile } from '@tributary/common';
-import { BrokerModule } from '@tributary/broker/broker.module';
 import { resolveBrokerConfig, type BrokerConfig } from '@tributary/broker/config/broker-config';
 
 interface StartOptions {
@@ -49,6 +47,9 @@ async function runBroker(opts: StartOptions): Promise<void> {
   if (opts.connectPort !== undefined) {
     log.warn({ connectPort: opts.connectPort }, 'the connect worker is not part of this release yet; --connect-port is accepted and ignored');
   }
+  // Loaded here, not at the top: client commands (topics, produce, ...) should not pay for the broker.
+  const { NestFactory } = await import('@nestjs/core');
+  const { BrokerModule } = await import('@tributary/broker/broker.module');
   const app = await NestFactory.createApplicationContext(BrokerModule.forRoot(config), { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   await app.init();
