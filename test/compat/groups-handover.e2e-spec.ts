@@ -80,7 +80,8 @@ describe('compat: consumer groups hand over a killed member’s partitions', () 
       }
 
       const report = checkHistory([...sent1, ...sent2], consumedBy(members));
-      if (!report.ok) throw new Error(`messages not processed exactly once across the handover:\n${report.summary}`);
+      if (!report.ok)
+        throw new Error(`messages not processed exactly once across the handover:\n${report.summary}`);
 
       const described = await client.describe(group, topic);
       expect(described.state).toBe('Stable');

@@ -14,11 +14,7 @@ import { SYSTEM_PYTHON } from './python-client';
  * suites share. Every member reports its assignment, processed messages and commits as MemberEvents.
  */
 export type MemberFamily =
-  | 'kafkajs'
-  | 'kcat'
-  | 'confluent-range'
-  | 'confluent-cooperative-sticky'
-  | 'kafka-python';
+  'kafkajs' | 'kcat' | 'confluent-range' | 'confluent-cooperative-sticky' | 'kafka-python';
 
 export interface MemberSettings {
   bootstrap: string;
@@ -96,7 +92,12 @@ function startKcatMember(name: string, s: MemberSettings): GroupMemberProcess {
   const parseLine = (line: string, stream: 'stdout' | 'stderr'): MemberEvent[] => {
     if (stream === 'stdout') {
       if (!line.startsWith('{')) return [];
-      const j = JSON.parse(line) as { partition: number; offset: number; key: string | null; payload: string | null };
+      const j = JSON.parse(line) as {
+        partition: number;
+        offset: number;
+        key: string | null;
+        payload: string | null;
+      };
       return [{ event: 'message', partition: j.partition, offset: j.offset, key: j.key, value: j.payload }];
     }
     const m = rebalance.exec(line);
@@ -135,7 +136,9 @@ function startKcatMember(name: string, s: MemberSettings): GroupMemberProcess {
  */
 export function consumedBy(members: readonly GroupMemberProcess[]): HistoryMessage[] {
   return members
-    .flatMap((m) => m.messages().map((e) => ({ partition: e.partition, offset: e.offset, key: e.key, value: e.value })))
+    .flatMap((m) =>
+      m.messages().map((e) => ({ partition: e.partition, offset: e.offset, key: e.key, value: e.value })),
+    )
     .sort((a, b) => a.partition - b.partition || a.offset - b.offset);
 }
 
@@ -248,10 +251,16 @@ export class GroupTestClient {
   }
 
   /** Produces `perPartition` messages to each partition; keys and values are unique and name the batch. */
-  async produce(topic: string, partitions: number, perPartition: number, tag: string): Promise<HistoryMessage[]> {
+  async produce(
+    topic: string,
+    partitions: number,
+    perPartition: number,
+    tag: string,
+  ): Promise<HistoryMessage[]> {
     const sent: HistoryMessage[] = [];
     for (let p = 0; p < partitions; p++)
-      for (let i = 0; i < perPartition; i++) sent.push({ partition: p, key: `${tag}-p${p}-${i}`, value: `${tag}|${p}|${i}` });
+      for (let i = 0; i < perPartition; i++)
+        sent.push({ partition: p, key: `${tag}-p${p}-${i}`, value: `${tag}|${p}|${i}` });
     await this.producer.send({
       topic,
       acks: -1,
@@ -292,7 +301,10 @@ export class GroupTestClient {
   }
 
   /** The broker's view (DescribeGroups) of one group: state, protocol, and each member's decoded assignment. */
-  async describe(group: string, topic: string): Promise<{
+  async describe(
+    group: string,
+    topic: string,
+  ): Promise<{
     state: string;
     protocol: string;
     members: { memberId: string; clientId: string; partitions: number[] }[];

@@ -1,6 +1,13 @@
 import { checkHistory, startBroker, type BrokerHandle, type GroupMemberProcess } from '@tributary/testing';
 import { topicName } from './compat-messages';
-import { GroupTestClient, consumedBy, endOffsets, startMember, waitAllConsumed, type MemberFamily } from './groups-members';
+import {
+  GroupTestClient,
+  consumedBy,
+  endOffsets,
+  startMember,
+  waitAllConsumed,
+  type MemberFamily,
+} from './groups-members';
 
 /**
  * Resume after a broker restart: a member commits manually after processing, stops part-way (leaving cleanly,
@@ -81,7 +88,10 @@ describe('compat: consumer groups resume from committed offsets after a broker r
         // The second run reads each partition from its committed offset to the end, once, in order.
         for (let p = 0; p < PARTITIONS; p++) {
           const from = reported.get(p) ?? 0;
-          const got = second.messages().filter((e) => e.partition === p).map((e) => e.offset);
+          const got = second
+            .messages()
+            .filter((e) => e.partition === p)
+            .map((e) => e.offset);
           expect({ partition: p, offsets: got }).toEqual({
             partition: p,
             offsets: [...Array(PER_PARTITION - from).keys()].map((i) => from + i),
@@ -94,9 +104,12 @@ describe('compat: consumer groups resume from committed offsets after a broker r
         for (const e of twice) expect(e.offset).toBeGreaterThanOrEqual(reported.get(e.partition) ?? 0);
         // And the committed part of the first run plus the second run is every message exactly once.
         const committedPart = consumedBy([first]).filter((m) => m.offset! < (reported.get(m.partition) ?? 0));
-        const report = checkHistory(sent, [...committedPart, ...consumedBy([second])].sort(
-          (a, b) => a.partition - b.partition || a.offset! - b.offset!,
-        ));
+        const report = checkHistory(
+          sent,
+          [...committedPart, ...consumedBy([second])].sort(
+            (a, b) => a.partition - b.partition || a.offset! - b.offset!,
+          ),
+        );
         if (!report.ok) throw new Error(`resume lost or repeated messages:\n${report.summary}`);
       } finally {
         await Promise.all(members.map((m) => m.stop()));

@@ -25,6 +25,8 @@ export interface TopicInfo {
 }
 
 export const TOPIC_NAME_MAX = 249;
+/** Topics the broker itself owns (Kafka's internal topics). */
+export const INTERNAL_TOPICS: ReadonlySet<string> = new Set(['__consumer_offsets', '__transaction_state']);
 const TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
 
 /** Kafka's topic name rules; returns a reason or null. */

@@ -58,7 +58,9 @@ async function main(): Promise<void> {
   });
   // kafkajs rebalances eagerly: on rejoin it gives up everything it owned.
   consumer.on(consumer.events.REBALANCING, () => emit({ event: 'assignment', partitions: [] }));
-  consumer.on(consumer.events.CRASH, (e) => emit({ event: 'error', message: `consumer crashed: ${String(e.payload.error)}` }));
+  consumer.on(consumer.events.CRASH, (e) =>
+    emit({ event: 'error', message: `consumer crashed: ${String(e.payload.error)}` }),
+  );
 
   let stopping = false;
   let processed = 0;

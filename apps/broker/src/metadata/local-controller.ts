@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode } from '@tributary/protocol';
-import { invalidTopicName, type BrokerInfo, type TopicInfo } from '@tributary/cluster';
+import { INTERNAL_TOPICS, invalidTopicName, type BrokerInfo, type TopicInfo } from '@tributary/cluster';
 import { MetadataCache } from './metadata-cache';
 import { ControllerError, TopicController, type CreateTopicSpec } from './topic-controller';
 import { invalidTopicConfig } from './topic-configs';
@@ -116,7 +116,7 @@ export class LocalController extends MetadataCache implements TopicController {
       id: randomBytes(16).toString('hex'),
       partitions: Array.from({ length: spec.numPartitions }, (_, p) => this.partition(p)),
       configs: { ...spec.configs },
-      internal: spec.name.startsWith('__'),
+      internal: INTERNAL_TOPICS.has(spec.name),
     };
     if (validateOnly) return topic;
     this.state.topics.push(topic);
