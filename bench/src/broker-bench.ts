@@ -14,12 +14,18 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const SIZES = (process.env.BENCH_SIZES ?? '100,1024').split(',').map(Number);
 
 const PRODUCER_CONF = [
-  '-X', 'acks=1',
-  '-X', 'linger.ms=5',
-  '-X', 'batch.num.messages=10000',
-  '-X', 'batch.size=1000000',
-  '-X', 'queue.buffering.max.messages=2000000',
-  '-X', 'queue.buffering.max.kbytes=2000000',
+  '-X',
+  'acks=1',
+  '-X',
+  'linger.ms=5',
+  '-X',
+  'batch.num.messages=10000',
+  '-X',
+  'batch.size=1000000',
+  '-X',
+  'queue.buffering.max.messages=2000000',
+  '-X',
+  'queue.buffering.max.kbytes=2000000',
 ];
 
 interface Sample {
@@ -33,7 +39,8 @@ async function writePayload(path: string, size: number, n: number): Promise<void
   line[size] = 10; // newline delimits records for kcat; the record value is exactly `size` bytes
   const out = createWriteStream(path);
   const chunk = Buffer.concat(Array.from({ length: 1000 }, () => line));
-  for (let i = 0; i < n / 1000; i++) if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+  for (let i = 0; i < n / 1000; i++)
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
 
@@ -49,7 +56,9 @@ function kcat(args: string[], stdinFile?: string): Promise<{ seconds: number; st
       const { createReadStream } = require('node:fs') as typeof import('node:fs');
       createReadStream(stdinFile, { highWaterMark: 1 << 20 }).pipe(child.stdin!);
     }
-    child.on('error', (e) => reject(new Error(`cannot run kcat (${e.message}); install it with: apt-get install kcat`)));
+    child.on('error', (e) =>
+      reject(new Error(`cannot run kcat (${e.message}); install it with: apt-get install kcat`)),
+    );
     child.on('close', (code) => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       if (code !== 0) reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${stderr.slice(-500)}`));
@@ -76,16 +85,43 @@ async function main(): Promise<void> {
       const consume: Sample[] = [];
       for (let r = 0; r < REPEATS; r++) {
         const topic = `bench-${size}-${r}`;
-        const p = await kcat(['-b', broker.bootstrap, '-P', '-t', topic, '-p', '0', ...PRODUCER_CONF], payload);
+        const p = await kcat(
+          ['-b', broker.bootstrap, '-P', '-t', topic, '-p', '0', ...PRODUCER_CONF],
+          payload,
+        );
         produce.push({ seconds: p.seconds, records: RECORDS, bytes: RECORDS * size });
-        const c = await kcat(['-b', broker.bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n', '-X', 'fetch.max.bytes=52428800', '-X', 'queued.min.messages=1000000']);
-        if (c.stdoutBytes !== RECORDS * (size + 1)) throw new Error(`consumed ${c.stdoutBytes} bytes, expected ${RECORDS * (size + 1)}`);
+        const c = await kcat([
+          '-b',
+          broker.bootstrap,
+          '-C',
+          '-t',
+          topic,
+          '-p',
+          '0',
+          '-o',
+          'beginning',
+          '-e',
+          '-q',
+          '-f',
+          '%s\n',
+          '-X',
+          'fetch.max.bytes=52428800',
+          '-X',
+          'queued.min.messages=1000000',
+        ]);
+        if (c.stdoutBytes !== RECORDS * (size + 1))
+          throw new Error(`consumed ${c.stdoutBytes} bytes, expected ${RECORDS * (size + 1)}`);
         consume.push({ seconds: c.seconds, records: RECORDS, bytes: RECORDS * size });
       }
-      for (const [name, samples] of [['produce', produce], ['consume', consume]] as const) {
+      for (const [name, samples] of [
+        ['produce', produce],
+        ['consume', consume],
+      ] as const) {
         const msgs = samples.map((s) => s.records / s.seconds);
         const mbs = samples.map((s) => s.bytes / s.seconds);
-        rows.push(`| ${name} | ${size} B | ${stats(msgs)} msgs/s | ${stats(mbs).replace(/k/g, 'kB').replace(/M/g, 'MB')}/s |`);
+        rows.push(
+          `| ${name} | ${size} B | ${stats(msgs)} msgs/s | ${stats(mbs).replace(/k/g, 'kB').replace(/M/g, 'MB')}/s |`,
+        );
       }
       rmSync(payload);
     }

@@ -36,7 +36,10 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     this.boundPort = await this.server.listen(host, this.config['listener.port']);
     this.controller.advertise(this.config['advertised.host'] ?? host, this.boundPort);
     this.logs.startMaintenance(this.config['log.retention.check.interval.ms']);
-    this.log.info({ host, port: this.boundPort, dataDir: this.config['log.dirs'] }, `broker ${this.config['node.id']} listening on ${host}:${this.boundPort}`);
+    this.log.info(
+      { host, port: this.boundPort, dataDir: this.config['log.dirs'] },
+      `broker ${this.config['node.id']} listening on ${host}:${this.boundPort}`,
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -34,6 +34,7 @@ export function invalidTopicName(name: string): string | null {
   if (name.length === 0) return 'topic name is empty';
   if (name.length > TOPIC_NAME_MAX) return `topic name is longer than ${TOPIC_NAME_MAX} characters`;
   if (name === '.' || name === '..') return 'topic name cannot be "." or ".."';
-  if (!TOPIC_NAME.test(name)) return `topic name "${name}" may only contain ASCII letters, digits, '.', '_' and '-'`;
+  if (!TOPIC_NAME.test(name))
+    return `topic name "${name}" may only contain ASCII letters, digits, '.', '_' and '-'`;
   return null;
 }

@@ -4,8 +4,13 @@
  * that lies about a length can make us hold at most what it actually sent.
  */
 export class FrameTooLargeError extends Error {
-  constructor(readonly size: number, readonly max: number) {
-    super(`request of ${size} bytes exceeds socket.request.max.bytes (${max}); raise the limit or send smaller requests`);
+  constructor(
+    readonly size: number,
+    readonly max: number,
+  ) {
+    super(
+      `request of ${size} bytes exceeds socket.request.max.bytes (${max}); raise the limit or send smaller requests`,
+    );
   }
 }
 export class InvalidFrameSizeError extends Error {

@@ -8,36 +8,132 @@ const MiB = 1024 * 1024;
  * The table is the single source: it validates config files, fills defaults and documents each key.
  */
 export const BROKER_SETTINGS = {
-  'node.id': { schema: z.number().int().min(0), default: 0, doc: 'This broker\'s id in Metadata responses.' },
-  'listener.host': { schema: z.string().min(1), default: '127.0.0.1', doc: 'Address the Kafka listener binds.' },
-  'listener.port': { schema: z.number().int().min(0).max(65535), default: 9092, doc: 'Kafka listener port (0 = any free port).' },
-  'advertised.host': { schema: z.string().min(1).nullable(), default: null, doc: 'Host clients are told to connect to; defaults to listener.host.' },
-  'log.dirs': { schema: z.string().min(1), default: './data', doc: 'Data directory for partition logs and metadata.' },
-  'auto.create.topics.enable': { schema: z.boolean(), default: true, doc: 'Create unknown topics when a client asks Metadata for them.' },
-  'num.partitions': { schema: z.number().int().min(1).max(10000), default: 1, doc: 'Partitions of an auto-created topic.' },
-  'default.replication.factor': { schema: z.number().int().min(1), default: 1, doc: 'Replication factor of auto-created topics.' },
-  'socket.request.max.bytes': { schema: z.number().int().min(1024), default: 100 * MiB, doc: 'Largest request frame accepted; larger ones close the connection before anything is allocated.' },
-  'message.max.bytes': { schema: z.number().int().min(64), default: 1048588, doc: 'Largest record batch accepted (MESSAGE_TOO_LARGE above it).' },
-  'log.segment.bytes': { schema: z.number().int().min(1024), default: 1024 * MiB, doc: 'Roll a segment past this size.' },
-  'log.roll.ms': { schema: z.number().int().min(1), default: 7 * 24 * 3600_000, doc: 'Roll a segment after this age.' },
-  'log.retention.ms': { schema: z.number().int().min(-1), default: 7 * 24 * 3600_000, doc: 'Delete segments older than this (-1: keep forever).' },
-  'log.retention.bytes': { schema: z.number().int().min(-1), default: -1, doc: 'Delete old segments past this partition size (-1: no limit).' },
-  'log.cleanup.policy': { schema: z.enum(['delete', 'compact', 'compact,delete']), default: 'delete', doc: 'Default cleanup policy of new topics.' },
-  'log.retention.check.interval.ms': { schema: z.number().int().min(100), default: 300_000, doc: 'How often retention and compaction run.' },
+  'node.id': { schema: z.number().int().min(0), default: 0, doc: "This broker's id in Metadata responses." },
+  'listener.host': {
+    schema: z.string().min(1),
+    default: '127.0.0.1',
+    doc: 'Address the Kafka listener binds.',
+  },
+  'listener.port': {
+    schema: z.number().int().min(0).max(65535),
+    default: 9092,
+    doc: 'Kafka listener port (0 = any free port).',
+  },
+  'advertised.host': {
+    schema: z.string().min(1).nullable(),
+    default: null,
+    doc: 'Host clients are told to connect to; defaults to listener.host.',
+  },
+  'log.dirs': {
+    schema: z.string().min(1),
+    default: './data',
+    doc: 'Data directory for partition logs and metadata.',
+  },
+  'auto.create.topics.enable': {
+    schema: z.boolean(),
+    default: true,
+    doc: 'Create unknown topics when a client asks Metadata for them.',
+  },
+  'num.partitions': {
+    schema: z.number().int().min(1).max(10000),
+    default: 1,
+    doc: 'Partitions of an auto-created topic.',
+  },
+  'default.replication.factor': {
+    schema: z.number().int().min(1),
+    default: 1,
+    doc: 'Replication factor of auto-created topics.',
+  },
+  'socket.request.max.bytes': {
+    schema: z.number().int().min(1024),
+    default: 100 * MiB,
+    doc: 'Largest request frame accepted; larger ones close the connection before anything is allocated.',
+  },
+  'message.max.bytes': {
+    schema: z.number().int().min(64),
+    default: 1048588,
+    doc: 'Largest record batch accepted (MESSAGE_TOO_LARGE above it).',
+  },
+  'log.segment.bytes': {
+    schema: z.number().int().min(1024),
+    default: 1024 * MiB,
+    doc: 'Roll a segment past this size.',
+  },
+  'log.roll.ms': {
+    schema: z.number().int().min(1),
+    default: 7 * 24 * 3600_000,
+    doc: 'Roll a segment after this age.',
+  },
+  'log.retention.ms': {
+    schema: z.number().int().min(-1),
+    default: 7 * 24 * 3600_000,
+    doc: 'Delete segments older than this (-1: keep forever).',
+  },
+  'log.retention.bytes': {
+    schema: z.number().int().min(-1),
+    default: -1,
+    doc: 'Delete old segments past this partition size (-1: no limit).',
+  },
+  'log.cleanup.policy': {
+    schema: z.enum(['delete', 'compact', 'compact,delete']),
+    default: 'delete',
+    doc: 'Default cleanup policy of new topics.',
+  },
+  'log.retention.check.interval.ms': {
+    schema: z.number().int().min(100),
+    default: 300_000,
+    doc: 'How often retention and compaction run.',
+  },
   'log.flush.before.ack': {
     schema: z.enum(['acks-all', 'always', 'never']),
     default: 'acks-all',
     doc: 'When a produce waits for fsync (group commit): for acks=all requests (default), for every acked request, or never (durability from replication only).',
   },
-  'connections.max.idle.ms': { schema: z.number().int().min(1000), default: 600_000, doc: 'Close connections idle this long.' },
-  'fetch.max.wait.cap.ms': { schema: z.number().int().min(0), default: 30_000, doc: 'Upper bound on a Fetch max_wait_ms.' },
-  'offsets.topic.num.partitions': { schema: z.number().int().min(1).max(1000), default: 50, doc: 'Partitions of the internal __consumer_offsets topic when it is created (a group lives in hash(group id) % partitions).' },
-  'offsets.retention.minutes': { schema: z.number().int().min(1), default: 10080, doc: 'Committed offsets of an empty group are deleted this long after the group became empty.' },
-  'offsets.retention.check.interval.ms': { schema: z.number().int().min(100), default: 600_000, doc: 'How often expired committed offsets are looked for.' },
-  'offset.metadata.max.bytes': { schema: z.number().int().min(0), default: 4096, doc: 'Largest metadata string accepted with a committed offset (OFFSET_METADATA_TOO_LARGE above it).' },
-  'group.min.session.timeout.ms': { schema: z.number().int().min(1), default: 6000, doc: 'Smallest session timeout a group member may ask for (INVALID_SESSION_TIMEOUT below it).' },
-  'group.max.session.timeout.ms': { schema: z.number().int().min(1), default: 1_800_000, doc: 'Largest session timeout a group member may ask for (INVALID_SESSION_TIMEOUT above it).' },
-  'group.initial.rebalance.delay.ms': { schema: z.number().int().min(0), default: 3000, doc: 'How long the first rebalance of an empty group waits for more members to join (0: rebalance at once).' },
+  'connections.max.idle.ms': {
+    schema: z.number().int().min(1000),
+    default: 600_000,
+    doc: 'Close connections idle this long.',
+  },
+  'fetch.max.wait.cap.ms': {
+    schema: z.number().int().min(0),
+    default: 30_000,
+    doc: 'Upper bound on a Fetch max_wait_ms.',
+  },
+  'offsets.topic.num.partitions': {
+    schema: z.number().int().min(1).max(1000),
+    default: 50,
+    doc: 'Partitions of the internal __consumer_offsets topic when it is created (a group lives in hash(group id) % partitions).',
+  },
+  'offsets.retention.minutes': {
+    schema: z.number().int().min(1),
+    default: 10080,
+    doc: 'Committed offsets of an empty group are deleted this long after the group became empty.',
+  },
+  'offsets.retention.check.interval.ms': {
+    schema: z.number().int().min(100),
+    default: 600_000,
+    doc: 'How often expired committed offsets are looked for.',
+  },
+  'offset.metadata.max.bytes': {
+    schema: z.number().int().min(0),
+    default: 4096,
+    doc: 'Largest metadata string accepted with a committed offset (OFFSET_METADATA_TOO_LARGE above it).',
+  },
+  'group.min.session.timeout.ms': {
+    schema: z.number().int().min(1),
+    default: 6000,
+    doc: 'Smallest session timeout a group member may ask for (INVALID_SESSION_TIMEOUT below it).',
+  },
+  'group.max.session.timeout.ms': {
+    schema: z.number().int().min(1),
+    default: 1_800_000,
+    doc: 'Largest session timeout a group member may ask for (INVALID_SESSION_TIMEOUT above it).',
+  },
+  'group.initial.rebalance.delay.ms': {
+    schema: z.number().int().min(0),
+    default: 3000,
+    doc: 'How long the first rebalance of an empty group waits for more members to join (0: rebalance at once).',
+  },
 } as const;
 
 type Settings = typeof BROKER_SETTINGS;
@@ -48,7 +144,9 @@ export type BrokerConfigInput = Partial<Record<keyof Settings, unknown>>;
  * Merges sources in order (later wins) and validates every key. Unknown keys are errors with a suggestion,
  * because a typo in a durability setting must not silently fall back to a default.
  */
-export function resolveBrokerConfig(sources: { name: string; values: Record<string, unknown> }[]): BrokerConfig {
+export function resolveBrokerConfig(
+  sources: { name: string; values: Record<string, unknown> }[],
+): BrokerConfig {
   const known = Object.keys(BROKER_SETTINGS) as (keyof Settings)[];
   const out: Record<string, unknown> = {};
   for (const k of known) out[k] = BROKER_SETTINGS[k].default;
@@ -64,13 +162,16 @@ export function resolveBrokerConfig(sources: { name: string; values: Record<stri
       const spec = BROKER_SETTINGS[key as keyof Settings];
       const parsed = (spec.schema as z.ZodType).safeParse(coerce(raw, spec.default));
       if (!parsed.success) {
-        problems.push(`${name}: "${key}" = ${JSON.stringify(raw)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+        problems.push(
+          `${name}: "${key}" = ${JSON.stringify(raw)}: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+        );
         continue;
       }
       out[key] = parsed.data;
     }
   }
-  if (problems.length > 0) throw new ConfigError(`invalid broker configuration:\n  ${problems.join('\n  ')}`, problems);
+  if (problems.length > 0)
+    throw new ConfigError(`invalid broker configuration:\n  ${problems.join('\n  ')}`, problems);
   return out as BrokerConfig;
 }
 

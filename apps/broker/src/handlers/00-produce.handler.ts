@@ -23,7 +23,10 @@ export class ProduceHandler implements ApiHandler<typeof ProduceRequest, typeof 
 
   constructor(private readonly appender: ProduceAppender) {}
 
-  handle(req: ProduceRequest, ctx: RequestContext): ProduceResponse | Promise<ProduceResponse> | typeof NO_RESPONSE {
+  handle(
+    req: ProduceRequest,
+    ctx: RequestContext,
+  ): ProduceResponse | Promise<ProduceResponse> | typeof NO_RESPONSE {
     const acks = req.acks;
     const pending: Promise<void>[] = [];
     const responses = req.topicData.map((t) => ({
@@ -47,7 +50,8 @@ export class ProduceHandler implements ApiHandler<typeof ProduceRequest, typeof 
       }),
     }));
     if (acks === 0) {
-      if (pending.length > 0) void Promise.all(pending).catch((e: unknown) => this.log.error({ err: e }, 'acks=0 append failed'));
+      if (pending.length > 0)
+        void Promise.all(pending).catch((e: unknown) => this.log.error({ err: e }, 'acks=0 append failed'));
       return NO_RESPONSE;
     }
     const response: ProduceResponse = { responses, throttleTimeMs: 0 };

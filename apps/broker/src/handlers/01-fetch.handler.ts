@@ -41,7 +41,10 @@ export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof Fetc
     }
   }
 
-  private read(req: FetchRequest, version: number): { response: FetchResponse; bytes: number; partitions: Partition[] } {
+  private read(
+    req: FetchRequest,
+    version: number,
+  ): { response: FetchResponse; bytes: number; partitions: Partition[] } {
     let budget = version >= 3 && req.maxBytes > 0 ? req.maxBytes : NO_LIMIT;
     let bytes = 0;
     const watched: Partition[] = [];

@@ -29,7 +29,14 @@ export class ListOffsetsHandler implements ApiHandler<typeof ListOffsetsRequest,
         partitions: t.partitions.map((p) => {
           const partition = this.partitions.get(t.name, p.partitionIndex);
           if (!partition) {
-            return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, oldStyleOffsets: [], timestamp: -1, offset: -1, leaderEpoch: -1 };
+            return {
+              partitionIndex: p.partitionIndex,
+              errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              oldStyleOffsets: [],
+              timestamp: -1,
+              offset: -1,
+              leaderEpoch: -1,
+            };
           }
           let offset = -1;
           let timestamp = -1;

@@ -29,7 +29,8 @@ export class MetadataHandler implements ApiHandler<typeof MetadataRequest, typeo
 
   async handle(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> {
     const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
-    const autoCreate = this.config['auto.create.topics.enable'] && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
+    const autoCreate =
+      this.config['auto.create.topics.enable'] && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
     const topics: TopicEntry[] = [];
     if (all) {
       for (const t of this.metadata.topics()) topics.push(describe(t));
@@ -41,7 +42,9 @@ export class MetadataHandler implements ApiHandler<typeof MetadataRequest, typeo
     }
     return {
       throttleTimeMs: 0,
-      brokers: this.metadata.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
+      brokers: this.metadata
+        .brokers()
+        .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
       clusterId: this.metadata.clusterId(),
       controllerId: this.metadata.controllerId(),
       topics,

@@ -10,7 +10,10 @@ import type { ApiHandler, RequestContext } from './api-handler';
  * assignments fix the partition count. Each topic succeeds or fails on its own, with a message (v1+).
  */
 @Injectable()
-export class CreateTopicsHandler implements ApiHandler<typeof CreateTopicsRequest, typeof CreateTopicsResponse> {
+export class CreateTopicsHandler implements ApiHandler<
+  typeof CreateTopicsRequest,
+  typeof CreateTopicsResponse
+> {
   readonly apiKey = ApiKey.CreateTopics;
   readonly minVersion = 0;
   readonly maxVersion = 4;
@@ -27,7 +30,11 @@ export class CreateTopicsHandler implements ApiHandler<typeof CreateTopicsReques
     const topics: CreateTopicsResponse['topics'] = [];
     for (const t of req.topics) {
       if (seen.has(t.name)) {
-        topics.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `topic "${t.name}" appears twice in the request` });
+        topics.push({
+          name: t.name,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `topic "${t.name}" appears twice in the request`,
+        });
         continue;
       }
       seen.add(t.name);
@@ -35,11 +42,27 @@ export class CreateTopicsHandler implements ApiHandler<typeof CreateTopicsReques
       for (const c of t.configs) configs[c.name] = c.value as string;
       const nullConfig = t.configs.find((c) => c.value === null);
       try {
-        if (nullConfig) throw new ControllerError(ErrorCode.INVALID_CONFIG, `topic config "${nullConfig.name}" has no value`);
-        const numPartitions = t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? this.config['num.partitions'] : t.numPartitions;
+        if (nullConfig)
+          throw new ControllerError(
+            ErrorCode.INVALID_CONFIG,
+            `topic config "${nullConfig.name}" has no value`,
+          );
+        const numPartitions =
+          t.assignments.length > 0
+            ? t.assignments.length
+            : t.numPartitions === -1
+              ? this.config['num.partitions']
+              : t.numPartitions;
         const replicationFactor =
-          t.assignments.length > 0 ? t.assignments[0]!.brokerIds.length : t.replicationFactor === -1 ? this.config['default.replication.factor'] : t.replicationFactor;
-        await this.controller.createTopic({ name: t.name, numPartitions, replicationFactor, configs }, ctx.apiVersion >= 1 && req.validateOnly);
+          t.assignments.length > 0
+            ? t.assignments[0]!.brokerIds.length
+            : t.replicationFactor === -1
+              ? this.config['default.replication.factor']
+              : t.replicationFactor;
+        await this.controller.createTopic(
+          { name: t.name, numPartitions, replicationFactor, configs },
+          ctx.apiVersion >= 1 && req.validateOnly,
+        );
         topics.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
       } catch (e) {
         if (!(e instanceof ControllerError)) throw e;

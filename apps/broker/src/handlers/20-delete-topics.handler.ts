@@ -5,7 +5,10 @@ import type { ApiHandler } from './api-handler';
 
 /** DeleteTopics v0-3: removes the topic from metadata, then its partition directories. */
 @Injectable()
-export class DeleteTopicsHandler implements ApiHandler<typeof DeleteTopicsRequest, typeof DeleteTopicsResponse> {
+export class DeleteTopicsHandler implements ApiHandler<
+  typeof DeleteTopicsRequest,
+  typeof DeleteTopicsResponse
+> {
   readonly apiKey = ApiKey.DeleteTopics;
   readonly minVersion = 0;
   readonly maxVersion = 3;

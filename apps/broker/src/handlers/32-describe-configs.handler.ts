@@ -18,7 +18,10 @@ type Entry = Result['configs'][number];
 
 /** DescribeConfigs v0-2 for topics (overrides, else broker defaults) and this broker's own settings. */
 @Injectable()
-export class DescribeConfigsHandler implements ApiHandler<typeof DescribeConfigsRequest, typeof DescribeConfigsResponse> {
+export class DescribeConfigsHandler implements ApiHandler<
+  typeof DescribeConfigsRequest,
+  typeof DescribeConfigsResponse
+> {
   readonly apiKey = ApiKey.DescribeConfigs;
   readonly minVersion = 0;
   readonly maxVersion = 2;
@@ -32,26 +35,52 @@ export class DescribeConfigsHandler implements ApiHandler<typeof DescribeConfigs
 
   handle(req: DescribeConfigsRequest, ctx: RequestContext): DescribeConfigsResponse {
     const results = req.resources.map((r): Result => {
-      const base = { resourceType: r.resourceType, resourceName: r.resourceName, errorMessage: null as string | null };
+      const base = {
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        errorMessage: null as string | null,
+      };
       let entries: Entry[];
       if (r.resourceType === TOPIC) {
         const topic = this.metadata.topic(r.resourceName);
-        if (!topic) return { ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `topic "${r.resourceName}" does not exist`, configs: [] };
+        if (!topic)
+          return {
+            ...base,
+            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            errorMessage: `topic "${r.resourceName}" does not exist`,
+            configs: [],
+          };
         entries = Object.entries(TOPIC_CONFIG_DEFAULTS).map(([name, brokerKey]) => {
           const override = topic.configs[name];
-          const value = override ?? (brokerKey ? String(this.config[brokerKey]) : STATIC_TOPIC_DEFAULTS[name] ?? null);
+          const value =
+            override ?? (brokerKey ? String(this.config[brokerKey]) : (STATIC_TOPIC_DEFAULTS[name] ?? null));
           return entry(name, value, override !== undefined ? SOURCE_TOPIC : SOURCE_DEFAULT, false);
         });
       } else if (r.resourceType === BROKER) {
         if (r.resourceName !== '' && r.resourceName !== String(this.config['node.id'])) {
-          return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `this is broker ${this.config['node.id']}, not ${r.resourceName}`, configs: [] };
+          return {
+            ...base,
+            errorCode: ErrorCode.INVALID_REQUEST,
+            errorMessage: `this is broker ${this.config['node.id']}, not ${r.resourceName}`,
+            configs: [],
+          };
         }
         entries = (Object.keys(BROKER_SETTINGS) as (keyof BrokerConfig)[]).map((k) => {
           const v = this.config[k];
-          return entry(k, v === null ? null : String(v), v === BROKER_SETTINGS[k].default ? SOURCE_DEFAULT : SOURCE_STATIC_BROKER, true);
+          return entry(
+            k,
+            v === null ? null : String(v),
+            v === BROKER_SETTINGS[k].default ? SOURCE_DEFAULT : SOURCE_STATIC_BROKER,
+            true,
+          );
         });
       } else {
-        return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `resource type ${r.resourceType} is not supported; use 2 (topic) or 4 (broker)`, configs: [] };
+        return {
+          ...base,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `resource type ${r.resourceType} is not supported; use 2 (topic) or 4 (broker)`,
+          configs: [],
+        };
       }
       const wanted = r.configurationKeys;
       if (wanted && wanted.length > 0) entries = entries.filter((e) => wanted.includes(e.name));

@@ -5,7 +5,10 @@ import type { ApiHandler } from './api-handler';
 
 /** CreatePartitions v0-1: grows a topic to `count` partitions (never shrinks). */
 @Injectable()
-export class CreatePartitionsHandler implements ApiHandler<typeof CreatePartitionsRequest, typeof CreatePartitionsResponse> {
+export class CreatePartitionsHandler implements ApiHandler<
+  typeof CreatePartitionsRequest,
+  typeof CreatePartitionsResponse
+> {
   readonly apiKey = ApiKey.CreatePartitions;
   readonly minVersion = 0;
   readonly maxVersion = 1;

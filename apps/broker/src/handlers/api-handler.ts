@@ -23,5 +23,8 @@ export interface ApiHandler<Req extends MessageDef = MessageDef, Res extends Mes
   readonly maxVersion: number;
   readonly request: Req;
   readonly response: Res;
-  handle(req: MessageOf<Req>, ctx: RequestContext): MessageOf<Res> | typeof NO_RESPONSE | Promise<MessageOf<Res> | typeof NO_RESPONSE>;
+  handle(
+    req: MessageOf<Req>,
+    ctx: RequestContext,
+  ): MessageOf<Res> | typeof NO_RESPONSE | Promise<MessageOf<Res> | typeof NO_RESPONSE>;
 }

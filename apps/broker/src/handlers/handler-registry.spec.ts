@@ -3,7 +3,14 @@ import type { ApiHandler } from './api-handler';
 import { HandlerRegistry } from './handler-registry';
 
 const stub = (apiKey: ApiKey, minVersion: number, maxVersion: number): ApiHandler =>
-  ({ apiKey, minVersion, maxVersion, request: ApiVersionsRequest, response: ApiVersionsResponse, handle: () => ({}) }) as unknown as ApiHandler;
+  ({
+    apiKey,
+    minVersion,
+    maxVersion,
+    request: ApiVersionsRequest,
+    response: ApiVersionsResponse,
+    handle: () => ({}),
+  }) as unknown as ApiHandler;
 
 describe('HandlerRegistry', () => {
   it('derives the ApiVersions table from the registered handlers, sorted by key', () => {
@@ -16,10 +23,14 @@ describe('HandlerRegistry', () => {
   });
 
   it('refuses two handlers for one key', () => {
-    expect(() => new HandlerRegistry([stub(ApiKey.Produce, 0, 1), stub(ApiKey.Produce, 0, 1)])).toThrow('two handlers registered for API key 0');
+    expect(() => new HandlerRegistry([stub(ApiKey.Produce, 0, 1), stub(ApiKey.Produce, 0, 1)])).toThrow(
+      'two handlers registered for API key 0',
+    );
   });
 
   it('refuses to advertise versions its message table cannot decode', () => {
-    expect(() => new HandlerRegistry([stub(ApiKey.ApiVersions, 0, 3)])).toThrow('covers versions 0-2 but its handler advertises 0-3');
+    expect(() => new HandlerRegistry([stub(ApiKey.ApiVersions, 0, 3)])).toThrow(
+      'covers versions 0-2 but its handler advertises 0-3',
+    );
   });
 });

@@ -99,7 +99,10 @@ export class LocalController extends MetadataCache implements TopicController {
       throw new ControllerError(ErrorCode.TOPIC_ALREADY_EXISTS, `topic "${spec.name}" already exists`);
     }
     if (spec.numPartitions < 1 || spec.numPartitions > 100_000) {
-      throw new ControllerError(ErrorCode.INVALID_PARTITIONS, `number of partitions must be between 1 and 100000, got ${spec.numPartitions}`);
+      throw new ControllerError(
+        ErrorCode.INVALID_PARTITIONS,
+        `number of partitions must be between 1 and 100000, got ${spec.numPartitions}`,
+      );
     }
     if (spec.replicationFactor !== 1) {
       throw new ControllerError(
@@ -128,10 +131,14 @@ export class LocalController extends MetadataCache implements TopicController {
 
   async deleteTopic(name: string): Promise<void> {
     const topic = this.byName.get(name);
-    if (!topic) throw new ControllerError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+    if (!topic)
+      throw new ControllerError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
     if (topic.internal) {
       // Deleting __consumer_offsets would lose every group's committed offsets.
-      throw new ControllerError(ErrorCode.INVALID_TOPIC_EXCEPTION, `topic "${name}" is internal to the broker and cannot be deleted`);
+      throw new ControllerError(
+        ErrorCode.INVALID_TOPIC_EXCEPTION,
+        `topic "${name}" is internal to the broker and cannot be deleted`,
+      );
     }
     this.state.topics = this.state.topics.filter((t) => t !== topic);
     this.byName.delete(name);
@@ -141,7 +148,8 @@ export class LocalController extends MetadataCache implements TopicController {
 
   async createPartitions(name: string, totalCount: number, validateOnly = false): Promise<TopicInfo> {
     const topic = this.byName.get(name);
-    if (!topic) throw new ControllerError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
+    if (!topic)
+      throw new ControllerError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `topic "${name}" does not exist`);
     const from = topic.partitions.length;
     if (totalCount <= from) {
       throw new ControllerError(
@@ -157,6 +165,12 @@ export class LocalController extends MetadataCache implements TopicController {
   }
 
   private partition(p: number) {
-    return { partition: p, leader: this.self.nodeId, leaderEpoch: 0, replicas: [this.self.nodeId], isr: [this.self.nodeId] };
+    return {
+      partition: p,
+      leader: this.self.nodeId,
+      leaderEpoch: 0,
+      replicas: [this.self.nodeId],
+      isr: [this.self.nodeId],
+    };
   }
 }

@@ -51,7 +51,11 @@ export class PartitionManager implements MetadataListener {
     const list = this.partitions.get(topic.name) ?? [];
     for (const p of topic.partitions) {
       if (list[p.partition]) continue;
-      list[p.partition] = new Partition(topic.name, p.partition, this.openLog(topic.name, p.partition, config));
+      list[p.partition] = new Partition(
+        topic.name,
+        p.partition,
+        this.openLog(topic.name, p.partition, config),
+      );
     }
     this.partitions.set(topic.name, list);
   }
@@ -73,7 +77,16 @@ export class PartitionManager implements MetadataListener {
   }
 }
 
-const LOG_KEYS = new Set(['segment.bytes', 'segment.ms', 'retention.ms', 'retention.bytes', 'cleanup.policy', 'delete.retention.ms', 'min.cleanable.dirty.ratio', 'index.interval.bytes']);
+const LOG_KEYS = new Set([
+  'segment.bytes',
+  'segment.ms',
+  'retention.ms',
+  'retention.bytes',
+  'cleanup.policy',
+  'delete.retention.ms',
+  'min.cleanable.dirty.ratio',
+  'index.interval.bytes',
+]);
 
 function pickLogConfigs(configs: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};

@@ -31,7 +31,10 @@ export class Partition {
   }
 
   /** Appends one validated batch (patched in place) and wakes fetches waiting on this partition. */
-  append(batch: Buffer, leaderEpoch: number): { baseOffset: number; lastOffset: number; logAppendTime: number } {
+  append(
+    batch: Buffer,
+    leaderEpoch: number,
+  ): { baseOffset: number; lastOffset: number; logAppendTime: number } {
     const res = this.log.append(batch, leaderEpoch);
     this.producers.appended(batch, res.baseOffset, res.lastOffset);
     const w = this.waiters;
@@ -46,7 +49,11 @@ export class Partition {
    * Runs `write` after every earlier append of this partition, and after `gate` (an async check such as
    * inflating a compressed batch) passes. Without a gate or a queue it runs synchronously: the fast path.
    */
-  appendInOrder<T>(gate: Promise<number | null> | null, write: () => T, reject: (errorCode: number) => T): T | Promise<Awaited<T>> {
+  appendInOrder<T>(
+    gate: Promise<number | null> | null,
+    write: () => T,
+    reject: (errorCode: number) => T,
+  ): T | Promise<Awaited<T>> {
     if (gate === null && this.tail === null) return write();
     let result!: T;
     const step = (this.tail ?? Promise.resolve())

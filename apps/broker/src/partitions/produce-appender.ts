@@ -55,7 +55,9 @@ export class ProduceAppender {
       return failure(ErrorCode.CORRUPT_MESSAGE, partition);
     }
     const topicInfo = this.metadata.topic(topic);
-    const maxMessageBytes = Number(topicInfo?.configs['max.message.bytes'] ?? this.config['message.max.bytes']);
+    const maxMessageBytes = Number(
+      topicInfo?.configs['max.message.bytes'] ?? this.config['message.max.bytes'],
+    );
     const flushPolicy = topicInfo?.configs['flush.before.ack'] ?? this.config['log.flush.before.ack'];
     const checked = validateProducedRecords(records, { maxMessageBytes, apiVersion });
     if (!checked.ok) {
@@ -65,7 +67,10 @@ export class ProduceAppender {
     const header = checked.header;
     if (isTransactional(header.attributes)) {
       // InitProducerId refuses transactional ids, so no well-behaved client gets here.
-      this.log.warn({ topic, partition: index, producerId: header.producerId }, 'rejected a transactional batch: transactions are not supported');
+      this.log.warn(
+        { topic, partition: index, producerId: header.producerId },
+        'rejected a transactional batch: transactions are not supported',
+      );
       return failure(ErrorCode.INVALID_TXN_STATE, partition);
     }
     if (compressionOf(header.attributes) !== Compression.None) {
@@ -76,8 +81,10 @@ export class ProduceAppender {
         (errorCode) => failure(errorCode, partition),
       );
     }
-    return partition.appendInOrder(null, () => this.write(partition, records, header, acks, flushPolicy), (errorCode) =>
-      failure(errorCode, partition),
+    return partition.appendInOrder(
+      null,
+      () => this.write(partition, records, header, acks, flushPolicy),
+      (errorCode) => failure(errorCode, partition),
     );
   }
 
@@ -97,13 +104,22 @@ export class ProduceAppender {
       if (verdict.kind === 'duplicate') {
         // A retry of a batch already in the log: answer as the first time (after its fsync if due), append nothing.
         this.log.debug(
-          { topic: partition.topic, partition: partition.index, producerId: header.producerId, sequence: header.baseSequence, baseOffset: verdict.baseOffset },
+          {
+            topic: partition.topic,
+            partition: partition.index,
+            producerId: header.producerId,
+            sequence: header.baseSequence,
+            baseOffset: verdict.baseOffset,
+          },
           'duplicate batch acknowledged with its original offset',
         );
         return this.acknowledge(partition, verdict.baseOffset, verdict.lastOffset + 1, acks, flushPolicy);
       }
       if (verdict.kind === 'reject') {
-        this.log.info({ topic: partition.topic, partition: partition.index, errorCode: verdict.errorCode }, verdict.message);
+        this.log.info(
+          { topic: partition.topic, partition: partition.index, errorCode: verdict.errorCode },
+          verdict.message,
+        );
         return failure(verdict.errorCode, partition);
       }
     }
@@ -128,7 +144,11 @@ export class ProduceAppender {
     acks: number,
     flushPolicy: string,
   ): PartitionAppend | Promise<PartitionAppend> {
-    const ok: PartitionAppend = { errorCode: ErrorCode.NONE, baseOffset, logStartOffset: partition.logStartOffset };
+    const ok: PartitionAppend = {
+      errorCode: ErrorCode.NONE,
+      baseOffset,
+      logStartOffset: partition.logStartOffset,
+    };
     if (!mustFsync(flushPolicy, acks)) return ok;
     return partition.log.awaitDurable(nextOffset).then(
       () => ok,
@@ -138,7 +158,6 @@ export class ProduceAppender {
       },
     );
   }
-
 }
 
 /** log.flush.before.ack (broker) or flush.before.ack (topic): see docs/adr/0003. */

@@ -92,7 +92,9 @@ export class Connection {
         this.answerUnsupportedApiVersions(header);
         return;
       }
-      this.close(`unsupported version ${header.apiVersion} of API key ${header.apiKey} (${handler.minVersion}-${handler.maxVersion} served)`);
+      this.close(
+        `unsupported version ${header.apiVersion} of API key ${header.apiKey} (${handler.minVersion}-${handler.maxVersion} served)`,
+      );
       return;
     }
     let body: unknown;
@@ -123,7 +125,10 @@ export class Connection {
       this.flush();
     };
     const fail = (e: unknown): void => {
-      this.log.error({ err: e, api: handler.request.name, version: header.apiVersion }, 'handler failed; closing connection');
+      this.log.error(
+        { err: e, api: handler.request.name, version: header.apiVersion },
+        'handler failed; closing connection',
+      );
       slot.done = true;
       this.close('internal error');
     };
@@ -154,7 +159,11 @@ export class Connection {
     const w = new Writer(256);
     const patchSize = w.reserveInt32();
     writeResponseHeader(w, header.correlationId);
-    ApiVersionsResponse.encode(w, 0, { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.registry.versions(), throttleTimeMs: 0 });
+    ApiVersionsResponse.encode(w, 0, {
+      errorCode: ErrorCode.UNSUPPORTED_VERSION,
+      apiKeys: this.registry.versions(),
+      throttleTimeMs: 0,
+    });
     patchSize(w.length - 4);
     this.slots.push({ chunks: w.finish(), done: true });
     this.flush();

@@ -25,7 +25,11 @@ export function registerStart(program: Command): void {
       .option('-d, --data-dir <dir>', 'data directory (log.dirs)', undefined)
       .option('-p, --kafka-port <port>', 'Kafka listener port (listener.port)', undefined)
       .option('--host <host>', 'Kafka listener address (listener.host)', undefined)
-      .option('--connect-port <port>', 'connect REST port (used once the connect worker is available)', undefined)
+      .option(
+        '--connect-port <port>',
+        'connect REST port (used once the connect worker is available)',
+        undefined,
+      )
       .option('-c, --config <file>', 'YAML or JSON file of broker settings (Kafka names)')
       .option('--set <key=value>', 'override one setting; repeatable', collect, [])
       .action((opts: StartOptions) => runBroker(opts));
@@ -45,12 +49,17 @@ async function runBroker(opts: StartOptions): Promise<void> {
     throw e;
   }
   if (opts.connectPort !== undefined) {
-    log.warn({ connectPort: opts.connectPort }, 'the connect worker is not part of this release yet; --connect-port is accepted and ignored');
+    log.warn(
+      { connectPort: opts.connectPort },
+      'the connect worker is not part of this release yet; --connect-port is accepted and ignored',
+    );
   }
   // Loaded here, not at the top: client commands (topics, produce, ...) should not pay for the broker.
   const { NestFactory } = await import('@nestjs/core');
   const { BrokerModule } = await import('@tributary/broker/broker.module');
-  const app = await NestFactory.createApplicationContext(BrokerModule.forRoot(config), { logger: ['error', 'warn'] });
+  const app = await NestFactory.createApplicationContext(BrokerModule.forRoot(config), {
+    logger: ['error', 'warn'],
+  });
   app.enableShutdownHooks();
   await app.init();
 }

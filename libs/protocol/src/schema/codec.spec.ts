@@ -4,7 +4,11 @@ import { Writer } from '../primitives/writer';
 
 describe('schema codec', () => {
   it('encodes ApiVersions v0 without throttle and v1 with it', () => {
-    const value = { errorCode: 0, apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }], throttleTimeMs: 7 };
+    const value = {
+      errorCode: 0,
+      apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 2 }],
+      throttleTimeMs: 7,
+    };
     const w0 = new Writer();
     ApiVersionsResponse.encode(w0, 0, value);
     expect(w0.toBuffer().toString('hex')).toBe('0000' + '00000001' + '0012' + '0000' + '0002');

@@ -30,7 +30,8 @@ function planner(name: string, range: VersionRange, fields: Fields): (v: number)
   return (v) => {
     let p = cache.get(v);
     if (!p) {
-      if (!inRange(range, v)) throw new ProtocolDecodeError(`${name} has no version ${v} (table covers ${range.min}-${range.max})`);
+      if (!inRange(range, v))
+        throw new ProtocolDecodeError(`${name} has no version ${v} (table covers ${range.min}-${range.max})`);
       p = plan(fields, v);
       cache.set(v, p);
     }
@@ -40,16 +41,26 @@ function planner(name: string, range: VersionRange, fields: Fields): (v: number)
 
 function readScalar(r: Reader, kind: Scalar, nullable: boolean): unknown {
   switch (kind) {
-    case 'int8': return r.int8();
-    case 'int16': return r.int16();
-    case 'uint16': return r.uint16();
-    case 'int32': return r.int32();
-    case 'int64': return r.int64();
-    case 'float64': return r.float64();
-    case 'bool': return r.bool();
-    case 'uuid': return r.uuid();
-    case 'string': return nullable ? r.nullableString() : r.string();
-    case 'bytes': return nullable ? r.nullableBytes() : r.bytes();
+    case 'int8':
+      return r.int8();
+    case 'int16':
+      return r.int16();
+    case 'uint16':
+      return r.uint16();
+    case 'int32':
+      return r.int32();
+    case 'int64':
+      return r.int64();
+    case 'float64':
+      return r.float64();
+    case 'bool':
+      return r.bool();
+    case 'uuid':
+      return r.uuid();
+    case 'string':
+      return nullable ? r.nullableString() : r.string();
+    case 'bytes':
+      return nullable ? r.nullableBytes() : r.bytes();
   }
 }
 
@@ -90,22 +101,45 @@ function readField(r: Reader, s: Step): unknown {
 }
 
 function nullOrFail(s: Step): null {
-  if (!s.nullable) throw new ProtocolDecodeError(`field ${s.def.name} is null but not nullable in this version`);
+  if (!s.nullable)
+    throw new ProtocolDecodeError(`field ${s.def.name} is null but not nullable in this version`);
   return null;
 }
 
 function writeScalar(w: Writer, kind: Scalar, v: unknown, nullable: boolean): void {
   switch (kind) {
-    case 'int8': w.int8(v as number); return;
-    case 'int16': w.int16(v as number); return;
-    case 'uint16': w.uint16(v as number); return;
-    case 'int32': w.int32(v as number); return;
-    case 'int64': w.int64(v as number); return;
-    case 'float64': w.float64(v as number); return;
-    case 'bool': w.bool(v as boolean); return;
-    case 'uuid': w.uuid(v as string); return;
-    case 'string': if (nullable) w.nullableString(v as string | null); else w.string((v ?? '') as string); return;
-    case 'bytes': if (nullable) w.nullableBytes(v as Buffer | null); else w.bytes((v ?? Buffer.alloc(0)) as Buffer); return;
+    case 'int8':
+      w.int8(v as number);
+      return;
+    case 'int16':
+      w.int16(v as number);
+      return;
+    case 'uint16':
+      w.uint16(v as number);
+      return;
+    case 'int32':
+      w.int32(v as number);
+      return;
+    case 'int64':
+      w.int64(v as number);
+      return;
+    case 'float64':
+      w.float64(v as number);
+      return;
+    case 'bool':
+      w.bool(v as boolean);
+      return;
+    case 'uuid':
+      w.uuid(v as string);
+      return;
+    case 'string':
+      if (nullable) w.nullableString(v as string | null);
+      else w.string((v ?? '') as string);
+      return;
+    case 'bytes':
+      if (nullable) w.nullableBytes(v as Buffer | null);
+      else w.bytes((v ?? Buffer.alloc(0)) as Buffer);
+      return;
   }
 }
 

@@ -5,7 +5,8 @@ import { parseVersions, type VersionRange } from './versions';
  * and otherwise takes `default` when absent from a version. The phantom `T` carries the TypeScript type
  * so that request/response interfaces are inferred from the table instead of written twice.
  */
-export type Scalar = 'int8' | 'int16' | 'uint16' | 'int32' | 'int64' | 'float64' | 'bool' | 'string' | 'bytes' | 'uuid';
+export type Scalar =
+  'int8' | 'int16' | 'uint16' | 'int32' | 'int64' | 'float64' | 'bool' | 'string' | 'bytes' | 'uuid';
 export type Kind = Scalar | 'records' | 'array' | 'scalarArray' | 'struct';
 
 /** Record data: decoded as one view of the frame; encoded from one buffer or a list of stored batches. */
@@ -41,7 +42,15 @@ interface NullableOpts<T> extends Opts<T> {
 }
 
 const SCALAR_DEFAULTS: Record<Scalar, unknown> = {
-  int8: 0, int16: 0, uint16: 0, int32: 0, int64: 0, float64: 0, bool: false, string: '', bytes: Buffer.alloc(0),
+  int8: 0,
+  int16: 0,
+  uint16: 0,
+  int32: 0,
+  int64: 0,
+  float64: 0,
+  bool: false,
+  string: '',
+  bytes: Buffer.alloc(0),
   uuid: '00000000000000000000000000000000',
 };
 
@@ -80,14 +89,23 @@ export const f = {
   uuid: scalar<'uuid', string>('uuid'),
   string: scalar<'string', string>('string'),
   bytes: scalar<'bytes', Buffer>('bytes'),
-  nullableString: <N extends string>(name: N, opts?: NullableOpts<string | null>): FieldDef<N, string | null> =>
-    make(name, 'string', opts, true),
-  nullableBytes: <N extends string>(name: N, opts?: NullableOpts<Buffer | null>): FieldDef<N, Buffer | null> =>
-    make(name, 'bytes', opts, true),
-  records: <N extends string>(name: N, opts?: NullableOpts<RecordsData | null>): FieldDef<N, RecordsData | null> =>
-    make(name, 'records', opts, true),
-  array: <N extends string, F extends Fields>(name: N, fields: F, opts?: Opts<Infer<F>[]>): FieldDef<N, Infer<F>[]> =>
-    make(name, 'array', opts, false, { fields }, []),
+  nullableString: <N extends string>(
+    name: N,
+    opts?: NullableOpts<string | null>,
+  ): FieldDef<N, string | null> => make(name, 'string', opts, true),
+  nullableBytes: <N extends string>(
+    name: N,
+    opts?: NullableOpts<Buffer | null>,
+  ): FieldDef<N, Buffer | null> => make(name, 'bytes', opts, true),
+  records: <N extends string>(
+    name: N,
+    opts?: NullableOpts<RecordsData | null>,
+  ): FieldDef<N, RecordsData | null> => make(name, 'records', opts, true),
+  array: <N extends string, F extends Fields>(
+    name: N,
+    fields: F,
+    opts?: Opts<Infer<F>[]>,
+  ): FieldDef<N, Infer<F>[]> => make(name, 'array', opts, false, { fields }, []),
   nullableArray: <N extends string, F extends Fields>(
     name: N,
     fields: F,

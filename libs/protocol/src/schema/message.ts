@@ -16,7 +16,12 @@ export interface MessageDef<F extends Fields = Fields> {
   encode: Encoder<Infer<F>>;
 }
 
-export function message<F extends Fields>(apiKey: ApiKey, name: string, versions: string, fields: F): MessageDef<F> {
+export function message<F extends Fields>(
+  apiKey: ApiKey,
+  name: string,
+  versions: string,
+  fields: F,
+): MessageDef<F> {
   const range = parseVersions(versions);
   return {
     name,
