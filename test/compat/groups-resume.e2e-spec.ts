@@ -24,7 +24,13 @@ const STOP_AFTER = 25;
 /** Commits after 7, 14 and 21 processed messages; the last 4 of the first run stay uncommitted. */
 const COMMITTED = Math.floor(STOP_AFTER / COMMIT_EVERY) * COMMIT_EVERY;
 
-const MANUAL_COMMIT_FAMILIES: MemberFamily[] = ['kafkajs', 'confluent-range', 'kafka-python'];
+/** `crash`: the broker is SIGKILLed instead of stopped; acknowledged commits must survive that as well. */
+const CASES: { family: MemberFamily; crash: boolean }[] = [
+  { family: 'kafkajs', crash: false },
+  { family: 'confluent-range', crash: false },
+  { family: 'kafka-python', crash: false },
+  { family: 'confluent-range', crash: true },
+];
 
 describe('compat: consumer groups resume from committed offsets after a broker restart', () => {
   let broker: BrokerHandle;
@@ -42,16 +48,17 @@ describe('compat: consumer groups resume from committed offsets after a broker r
   });
 
   /** Restarts the broker with the driver's connections closed around it, so nothing retries into the gap. */
-  async function restartBroker(): Promise<void> {
+  async function restartBroker(crash = false): Promise<void> {
     await client.disconnect();
+    if (crash) await broker.kill9();
     await broker.restart();
     client = new GroupTestClient(broker.bootstrap);
     await client.connect();
   }
 
-  it.each(MANUAL_COMMIT_FAMILIES)(
-    '%s: restarts at the committed offsets; only the uncommitted tail is processed twice',
-    async (family) => {
+  it.each(CASES)(
+    '$family (broker SIGKILLed: $crash): restarts at the committed offsets; only the uncommitted tail is processed twice',
+    async ({ family, crash }) => {
       const topic = topicName(`grp-resume-${family}`);
       const group = `resume-${topic}`;
       await client.createTopic(topic, PARTITIONS);
@@ -73,7 +80,7 @@ describe('compat: consumer groups resume from committed offsets after a broker r
         // What the broker holds is what the member said it committed, before and after the restart.
         const expected = new Map([...Array(PARTITIONS).keys()].map((p) => [p, reported.get(p) ?? -1]));
         expect(await client.committed(group, topic)).toEqual(expected);
-        await restartBroker();
+        await restartBroker(crash);
         expect(await client.committed(group, topic)).toEqual(expected);
         const idle = await client.describe(group, topic);
         expect(idle.state).toBe('Empty');

@@ -2,3 +2,4 @@ export * from './logger';
 export * from './suggest';
 export * from './config-error';
 export * from './config-file';
+export * from './kafkajs-cluster';

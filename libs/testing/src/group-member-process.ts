@@ -58,16 +58,19 @@ export class GroupMemberProcess {
     });
     trackChild(this.child);
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
+      // 'close', not 'exit': it comes after the last output has been read, so nothing printed is missed.
+      this.child.once('close', (code, signal) => {
         this.exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
         this.notify();
         resolve();
       });
-    });
-    this.child.once('error', (e) => {
-      this.record(`[spawn error] cannot run ${opts.cmd}: ${e.message}\n`);
-      this.exitInfo = `failed to start: ${e.message}`;
-      this.notify();
+      // A command that cannot be started emits 'error' and never 'close'.
+      this.child.once('error', (e) => {
+        this.record(`[spawn error] cannot run ${opts.cmd}: ${e.message}; is it installed?\n`);
+        this.exitInfo = `failed to start: ${e.message}`;
+        this.notify();
+        resolve();
+      });
     });
     for (const stream of ['stdout', 'stderr'] as const) {
       let partial = '';
@@ -77,7 +80,15 @@ export class GroupMemberProcess {
         partial = lines.pop()!;
         for (const line of lines) {
           this.record(`[${stream}] ${line}\n`);
-          for (const e of parse(line, stream)) this.apply(e);
+          let events: MemberEvent[];
+          try {
+            events = parse(line, stream);
+          } catch (e) {
+            events = [
+              { event: 'error', message: `unparsable ${stream} line (${String(e)}): ${line.slice(0, 200)}` },
+            ];
+          }
+          for (const e of events) this.apply(e);
         }
         this.notify();
       });

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { kafkajsCluster } from '@tributary/common';
 
 /**
  * Reads partitions from an offset with plain Fetch requests through kafkajs's own cluster/broker code (its
@@ -14,53 +15,6 @@ export interface FetchedMessage {
   timestamp: number;
 }
 
-interface KjsMessage {
-  offset: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
-  timestamp: string;
-  isControlRecord?: boolean;
-}
-interface KjsFetchResponse {
-  responses: {
-    topicName: string;
-    partitions: { partition: number; errorCode: number; highWatermark: string; messages: KjsMessage[] }[];
-  }[];
-}
-interface KjsBroker {
-  fetch(req: {
-    replicaId: number;
-    isolationLevel: number;
-    maxWaitTime: number;
-    minBytes: number;
-    maxBytes: number;
-    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
-  }): Promise<KjsFetchResponse>;
-}
-interface KjsCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  addTargetTopic(topic: string): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
-  findBroker(q: { nodeId: string }): Promise<KjsBroker>;
-}
-
-function clusterOf(kafka: Kafka): KjsCluster {
-  const sym = Object.getOwnPropertySymbols(kafka).find(
-    (s) => s.description === 'private:Kafka:createCluster',
-  );
-  if (!sym)
-    throw new Error(
-      'kafkajs internals changed: no private createCluster on the Kafka instance; update kafkajs-partition-reader.ts',
-    );
-  const create = (kafka as unknown as Record<symbol, (o: { allowAutoTopicCreation: boolean }) => KjsCluster>)[
-    sym
-  ]!;
-  return create({ allowAutoTopicCreation: false });
-}
-
 const str = (b: Buffer | string | null | undefined): string | null =>
   b === null || b === undefined ? null : b.toString();
 
@@ -74,7 +28,7 @@ export async function readPartitions(
   partitions: number[],
   opts: { fromOffset?: number; maxRounds?: number } = {},
 ): Promise<FetchedMessage[]> {
-  const cluster = clusterOf(kafka);
+  const cluster = kafkajsCluster(kafka);
   await cluster.connect();
   try {
     await cluster.addTargetTopic(topic);

@@ -1,4 +1,5 @@
 import type { Kafka } from 'kafkajs';
+import { kafkajsCluster, type KafkajsCluster } from '@tributary/common';
 import { CliError } from './client-options';
 import { fromKafkajs, type ConsumedMessage } from './message-format';
 
@@ -7,38 +8,6 @@ import { fromKafkajs, type ConsumedMessage } from './message-format';
  * no public assign-style consumer, so this uses its cluster object (request encoders, batch decoder, registered
  * codecs) through the Kafka instance's private factory symbol; the same technique as the test harness's reader.
  */
-interface KjsMessage {
-  offset: string;
-  timestamp: string;
-  key: Buffer | null;
-  value: Buffer | null;
-  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
-  isControlRecord?: boolean;
-}
-interface KjsBroker {
-  fetch(req: {
-    replicaId: number;
-    isolationLevel: number;
-    maxWaitTime: number;
-    minBytes: number;
-    maxBytes: number;
-    topics: { topic: string; partitions: { partition: number; fetchOffset: string; maxBytes: number }[] }[];
-  }): Promise<{
-    responses: {
-      topicName: string;
-      partitions: { partition: number; errorCode: number; highWatermark: string; messages: KjsMessage[] }[];
-    }[];
-  }>;
-}
-interface KjsCluster {
-  connect(): Promise<void>;
-  disconnect(): Promise<void>;
-  addTargetTopic(topic: string): Promise<void>;
-  refreshMetadata(): Promise<void>;
-  findTopicPartitionMetadata(topic: string): { partitionId: number; leader: number }[];
-  findBroker(q: { nodeId: string }): Promise<KjsBroker>;
-}
-
 export interface FetchRound {
   messages: ConsumedMessage[];
   /** Next offset to fetch per partition after this round. */
@@ -50,24 +19,14 @@ export interface FetchRound {
 const OFFSET_OUT_OF_RANGE = 1;
 
 export class PartitionFetcher {
-  private readonly cluster: KjsCluster;
+  private readonly cluster: KafkajsCluster;
   private leaders = new Map<number, number>();
 
   constructor(
     kafka: Kafka,
     private readonly topic: string,
   ) {
-    const sym = Object.getOwnPropertySymbols(kafka).find(
-      (s) => s.description === 'private:Kafka:createCluster',
-    );
-    if (!sym)
-      throw new Error(
-        'kafkajs internals changed: no private createCluster on the Kafka instance; update partition-fetcher.ts',
-      );
-    const create = (
-      kafka as unknown as Record<symbol, (o: { allowAutoTopicCreation: boolean }) => KjsCluster>
-    )[sym]!;
-    this.cluster = create({ allowAutoTopicCreation: false });
+    this.cluster = kafkajsCluster(kafka);
   }
 
   /** Connects and loads the topic's partitions and leaders. */
