@@ -94,6 +94,11 @@ export const BROKER_SETTINGS = {
     default: 600_000,
     doc: 'Close connections idle this long.',
   },
+  'fetch.max.bytes': {
+    schema: z.number().int().min(1024),
+    default: 57671680,
+    doc: 'Upper bound on the bytes one Fetch response carries, whatever the client asks (at least one batch always goes).',
+  },
   'fetch.max.wait.cap.ms': {
     schema: z.number().int().min(0),
     default: 30_000,

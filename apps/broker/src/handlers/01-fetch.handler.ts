@@ -8,7 +8,7 @@ import type { ApiHandler, RequestContext } from './api-handler';
 
 type PartitionData = FetchResponse['responses'][number]['partitions'][number];
 const EMPTY = Buffer.alloc(0);
-/** Fetch v0-2 have no response-level max_bytes; Kafka treats it as unlimited. */
+/** Fetch v0-2 have no response-level max_bytes; the broker's fetch.max.bytes still bounds them. */
 const NO_LIMIT = 0x7fffffff;
 
 /**
@@ -45,7 +45,8 @@ export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof Fetc
     req: FetchRequest,
     version: number,
   ): { response: FetchResponse; bytes: number; partitions: Partition[] } {
-    let budget = version >= 3 && req.maxBytes > 0 ? req.maxBytes : NO_LIMIT;
+    const cap = this.config['fetch.max.bytes'];
+    let budget = Math.min(version >= 3 && req.maxBytes > 0 ? req.maxBytes : NO_LIMIT, cap);
     let bytes = 0;
     const watched: Partition[] = [];
     const responses = req.topics.map((t) => ({
