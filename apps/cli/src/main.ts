@@ -6,6 +6,7 @@ import { registerTopics } from './commands/topics.command';
 import { registerProduce } from './commands/produce.command';
 import { registerConsume } from './commands/consume.command';
 import { registerGroups } from './commands/groups.command';
+import { registerCoordinator } from './commands/coordinator.command';
 
 /** `tributary` entry point: one subcommand per file in ./commands. */
 const program = new Command()
@@ -19,6 +20,7 @@ registerTopics(program);
 registerProduce(program);
 registerConsume(program);
 registerGroups(program);
+registerCoordinator(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`tributary: ${e instanceof Error ? e.message : String(e)}\n`);
