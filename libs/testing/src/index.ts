@@ -14,3 +14,4 @@ export * from './kafkajs-partition-reader';
 export * from './gzip-bomb';
 export * from './group-member-process';
 export * from './kafkajs-group-member';
+export * from './chaos';
