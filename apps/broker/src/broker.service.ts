@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { logger } from '@tributary/common';
 import { LogManager } from '@tributary/storage';
-import { BROKER_CONFIG } from './broker.tokens';
+import { BROKER_CONFIG, REPLICATION } from './broker.tokens';
 import type { BrokerConfig } from './config/broker-config';
 import { HandlerRegistry } from './handlers/handler-registry';
-import { LocalController } from './metadata/local-controller';
+import { BROKER_CONTROLLER, type BrokerController } from './metadata/broker-controller';
 import { KafkaServer } from './server/kafka-server';
 
 /** Starts the listener once everything is wired and recovered; stops it before logs close. */
@@ -17,7 +17,8 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
   constructor(
     registry: HandlerRegistry,
     private readonly logs: LogManager,
-    private readonly controller: LocalController,
+    @Inject(BROKER_CONTROLLER) private readonly controller: BrokerController,
+    @Inject(REPLICATION) private readonly replication: { stop(): void },
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {
     this.server = new KafkaServer(registry, {
@@ -35,6 +36,7 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
     const host = this.config['listener.host'];
     this.boundPort = await this.server.listen(host, this.config['listener.port']);
     this.controller.advertise(this.config['advertised.host'] ?? host, this.boundPort);
+    this.controller.start();
     this.logs.startMaintenance(this.config['log.retention.check.interval.ms']);
     this.log.info(
       { host, port: this.boundPort, dataDir: this.config['log.dirs'] },
@@ -43,6 +45,8 @@ export class BrokerService implements OnApplicationBootstrap, OnApplicationShutd
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.replication.stop();
+    await this.controller.stop();
     await this.server.close();
     this.logs.stop();
     await this.logs.closeAll();

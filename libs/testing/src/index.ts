@@ -15,3 +15,4 @@ export * from './gzip-bomb';
 export * from './group-member-process';
 export * from './kafkajs-group-member';
 export * from './chaos';
+export * from './cluster-process';

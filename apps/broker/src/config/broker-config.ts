@@ -9,6 +9,29 @@ const MiB = 1024 * 1024;
  */
 export const BROKER_SETTINGS = {
   'node.id': { schema: z.number().int().min(0), default: 0, doc: "This broker's id in Metadata responses." },
+  'coordinator.address': {
+    schema: z
+      .string()
+      .regex(/^[^:\s]+:\d{1,5}$/, 'expected host:port of the coordinator, e.g. 127.0.0.1:9093')
+      .nullable(),
+    default: null,
+    doc: 'host:port of the cluster coordinator. Unset: a single-node broker that leads every partition itself.',
+  },
+  'replica.lag.time.max.ms': {
+    schema: z.number().int().min(100),
+    default: 30_000,
+    doc: 'A follower that has not caught up with its leader for this long leaves the ISR (cluster mode).',
+  },
+  'replica.fetch.wait.max.ms': {
+    schema: z.number().int().min(1),
+    default: 500,
+    doc: "Longest a follower's fetch waits at its leader for new data (cluster mode).",
+  },
+  'offsets.topic.replication.factor': {
+    schema: z.number().int().min(1),
+    default: 3,
+    doc: 'Replication factor of __consumer_offsets when a cluster creates it (capped at the live brokers).',
+  },
   'listener.host': {
     schema: z.string().min(1),
     default: '127.0.0.1',

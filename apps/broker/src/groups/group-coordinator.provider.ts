@@ -2,7 +2,8 @@ import type { FactoryProvider } from '@nestjs/common';
 import { logger } from '@tributary/common';
 import { BROKER_CONFIG } from '../broker.tokens';
 import type { BrokerConfig } from '../config/broker-config';
-import { LocalController } from '../metadata/local-controller';
+import { MetadataCache } from '../metadata/metadata-cache';
+import { TopicController } from '../metadata/topic-controller';
 import { PartitionManager } from '../partitions/partition-manager';
 import { systemClock } from './clock';
 import { GroupCoordinator } from './group-coordinator';
@@ -15,11 +16,18 @@ import { OffsetsTopic } from './offsets-topic';
  */
 export const groupCoordinatorProvider: FactoryProvider<GroupCoordinator> = {
   provide: GroupCoordinator,
-  inject: [BROKER_CONFIG, LocalController, PartitionManager],
-  useFactory: async (config: BrokerConfig, controller: LocalController, partitions: PartitionManager) => {
+  inject: [BROKER_CONFIG, MetadataCache, TopicController, PartitionManager],
+  useFactory: async (
+    config: BrokerConfig,
+    metadata: MetadataCache,
+    controller: TopicController,
+    partitions: PartitionManager,
+  ) => {
     const log = logger('groups');
-    const topic = new OffsetsTopic(controller, controller, partitions, config);
-    await topic.ensureCreated();
+    const clustered = config['coordinator.address'] !== null;
+    const topic = new OffsetsTopic(metadata, controller, partitions, config);
+    // A cluster creates the topic on first FindCoordinator (enough brokers must be up to replicate it).
+    if (!clustered) await topic.ensureCreated();
     const coordinator = new GroupCoordinator(
       {
         minSessionTimeoutMs: config['group.min.session.timeout.ms'],
@@ -33,7 +41,8 @@ export const groupCoordinatorProvider: FactoryProvider<GroupCoordinator> = {
       (name, p) => partitions.get(name, p)?.highWatermark ?? null,
     );
     const started = Date.now();
-    const records = topic.replay((key, value) => coordinator.replay(key, value));
+    // Cluster mode: nothing is hosted before metadata arrives, so nothing is replayed (see ARCHITECTURE.md).
+    const records = clustered ? 0 : topic.replay((key, value) => coordinator.replay(key, value));
     coordinator.finishLoad();
     log.info({ records, ms: Date.now() - started }, 'replayed the offsets topic');
     coordinator.startRetention(config['offsets.retention.check.interval.ms']);

@@ -49,7 +49,9 @@ export class OffsetsTopic implements GroupStore {
 
   /** Coordinator partition of a group (also what FindCoordinator reasons about). */
   partitionFor(groupId: string): number {
-    return partitionForGroup(groupId, this.partitionCount);
+    // In a cluster the topic is created on first FindCoordinator, after this object exists.
+    const count = this.metadata.topic(OFFSETS_TOPIC)?.partitions.length ?? this.partitionCount;
+    return partitionForGroup(groupId, count);
   }
 
   private partition(index: number): Partition {
@@ -65,15 +67,23 @@ export class OffsetsTopic implements GroupStore {
   async write(groupId: string, records: StoreRecord[]): Promise<void> {
     if (records.length === 0) return;
     const partition = this.partition(this.partitionFor(groupId));
+    if (!partition.isLeader) {
+      throw new Error(`this broker no longer leads the ${OFFSETS_TOPIC} partition of group "${groupId}"`);
+    }
     const batch = encodeRecordBatchSync({ records: records.map((r) => ({ key: r.key, value: r.value })) });
     const res = await partition.appendInOrder(
       null,
-      () => partition.append(batch, 0),
+      () => partition.append(batch, partition.leaderEpoch),
       (code) => {
         throw new Error(`append to ${OFFSETS_TOPIC} refused with error ${code}`);
       },
     );
     if (this.config['log.flush.before.ack'] !== 'never') await partition.log.awaitDurable(res.lastOffset + 1);
+    if (partition.isReplicated) {
+      // Like acks=all: a commit counts once the ISR has it, so it survives the loss of this broker.
+      const r = await partition.awaitHighWatermark(res.lastOffset + 1, 30_000);
+      if (r !== 'replicated') throw new Error(`write to ${OFFSETS_TOPIC} was not replicated (${r})`);
+    }
   }
 
   /** Feeds every stored record, partition by partition and in offset order, to `visit`. */

@@ -43,7 +43,7 @@ export class ProduceHandler implements ApiHandler<typeof ProduceRequest, typeof 
           out.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
           return out;
         }
-        const result = this.appender.append(t.name, p.index, p.records, ctx.apiVersion, acks);
+        const result = this.appender.append(t.name, p.index, p.records, ctx.apiVersion, acks, req.timeoutMs);
         if (result instanceof Promise) pending.push(result.then((r) => fill(out, r)));
         else fill(out, result);
         return out;

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ApiKey, ErrorCode, FetchRequest, FetchResponse } from '@tributary/protocol';
 import { BROKER_CONFIG } from '../broker.tokens';
 import type { BrokerConfig } from '../config/broker-config';
+import { MetadataCache } from '../metadata/metadata-cache';
 import type { Partition } from '../partitions/partition';
 import { PartitionManager } from '../partitions/partition-manager';
 import type { ApiHandler, RequestContext } from './api-handler';
@@ -16,6 +17,8 @@ const NO_LIMIT = 0x7fffffff;
  * never past the high watermark, at least one batch even past max_bytes (KIP-74). When fewer than
  * min_bytes are ready it parks until an append on one of the partitions or max_wait_ms.
  * Fetch sessions (v7+) are not kept: every fetch is answered as a full fetch with session id 0.
+ * Cluster mode: only the leader answers (NOT_LEADER_OR_FOLLOWER elsewhere); a follower's fetch (replica_id >= 0)
+ * reports its log end offset to the leader and may read up to the leader's log end, consumers up to the HW.
  */
 @Injectable()
 export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof FetchResponse> {
@@ -27,6 +30,7 @@ export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof Fetc
 
   constructor(
     private readonly partitions: PartitionManager,
+    private readonly metadata: MetadataCache,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
@@ -52,7 +56,8 @@ export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof Fetc
     const responses = req.topics.map((t) => ({
       topic: t.topic,
       partitions: t.partitions.map((p): PartitionData => {
-        const partition = this.partitions.get(t.topic, p.partition);
+        const exists = this.metadata.topic(t.topic)?.partitions[p.partition] !== undefined;
+        const lead = this.partitions.leaderOf(t.topic, p.partition, exists);
         const out: PartitionData = {
           partitionIndex: p.partition,
           errorCode: ErrorCode.NONE,
@@ -63,23 +68,28 @@ export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof Fetc
           preferredReadReplica: -1,
           records: EMPTY,
         };
-        if (!partition) {
-          out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        if (typeof lead === 'number') {
+          out.errorCode = lead;
           return out;
         }
+        const partition = lead;
+        const follower = req.replicaId >= 0 && partition.isReplicated;
+        if (follower) partition.followerFetched(req.replicaId, p.fetchOffset, Date.now());
         const hw = partition.highWatermark;
+        // Followers copy the whole log; consumers never see past the high watermark.
+        const end = follower ? partition.logEndOffset : hw;
         out.highWatermark = hw;
         out.lastStableOffset = hw;
         out.logStartOffset = partition.logStartOffset;
-        if (p.fetchOffset < partition.logStartOffset || p.fetchOffset > hw) {
+        if (p.fetchOffset < partition.logStartOffset || p.fetchOffset > end) {
           out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
           return out;
         }
         watched.push(partition);
         // Once the response budget is spent, later partitions answer empty; the first batch always goes.
-        if (p.fetchOffset === hw || (budget <= 0 && bytes > 0)) return out;
+        if (p.fetchOffset === end || (budget <= 0 && bytes > 0)) return out;
         const limit = Math.max(1, Math.min(p.partitionMaxBytes, budget));
-        const read = partition.log.read(p.fetchOffset, limit, hw);
+        const read = partition.log.read(p.fetchOffset, limit, end);
         if (read.bytes > 0) {
           out.records = read.chunks;
           bytes += read.bytes;

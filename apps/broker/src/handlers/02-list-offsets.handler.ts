@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKey, ErrorCode, ListOffsetsRequest, ListOffsetsResponse } from '@tributary/protocol';
+import { MetadataCache } from '../metadata/metadata-cache';
 import { PartitionManager } from '../partitions/partition-manager';
 import type { ApiHandler } from './api-handler';
 
@@ -19,7 +20,10 @@ export class ListOffsetsHandler implements ApiHandler<typeof ListOffsetsRequest,
   readonly request = ListOffsetsRequest;
   readonly response = ListOffsetsResponse;
 
-  constructor(private readonly partitions: PartitionManager) {}
+  constructor(
+    private readonly partitions: PartitionManager,
+    private readonly metadata: MetadataCache,
+  ) {}
 
   handle(req: ListOffsetsRequest): ListOffsetsResponse {
     return {
@@ -27,11 +31,12 @@ export class ListOffsetsHandler implements ApiHandler<typeof ListOffsetsRequest,
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => {
-          const partition = this.partitions.get(t.name, p.partitionIndex);
-          if (!partition) {
+          const exists = this.metadata.topic(t.name)?.partitions[p.partitionIndex] !== undefined;
+          const partition = this.partitions.leaderOf(t.name, p.partitionIndex, exists);
+          if (typeof partition === 'number') {
             return {
               partitionIndex: p.partitionIndex,
-              errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+              errorCode: partition,
               oldStyleOffsets: [],
               timestamp: -1,
               offset: -1,
@@ -55,7 +60,7 @@ export class ListOffsetsHandler implements ApiHandler<typeof ListOffsetsRequest,
             oldStyleOffsets: offset >= 0 ? [offset] : [],
             timestamp,
             offset,
-            leaderEpoch: 0,
+            leaderEpoch: partition.leaderEpoch,
           };
         }),
       })),

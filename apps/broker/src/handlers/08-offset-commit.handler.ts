@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKey, OffsetCommitRequest, OffsetCommitResponse } from '@tributary/protocol';
+import { ApiKey, ErrorCode, OffsetCommitRequest, OffsetCommitResponse } from '@tributary/protocol';
 import { GroupCoordinator } from '../groups/group-coordinator';
+import { GroupOwnership } from '../groups/group-ownership';
 import type { ApiHandler, RequestContext } from './api-handler';
 
 /**
@@ -19,10 +20,23 @@ export class OffsetCommitHandler implements ApiHandler<
   readonly request = OffsetCommitRequest;
   readonly response = OffsetCommitResponse;
 
-  constructor(private readonly groups: GroupCoordinator) {}
+  constructor(
+    private readonly groups: GroupCoordinator,
+    private readonly ownership: GroupOwnership,
+  ) {}
 
   async handle(req: OffsetCommitRequest, ctx: RequestContext): Promise<OffsetCommitResponse> {
     const v = ctx.apiVersion;
+    const owner = this.ownership.check(req.groupId);
+    if (owner !== ErrorCode.NONE) {
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: owner })),
+        })),
+      };
+    }
     const topics = await this.groups.commit({
       groupId: req.groupId,
       generationId: v >= 1 ? req.generationId : -1,

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKey, ErrorCode, FindCoordinatorRequest, FindCoordinatorResponse } from '@tributary/protocol';
+import { GroupOwnership } from '../groups/group-ownership';
 import { MetadataCache } from '../metadata/metadata-cache';
 import type { ApiHandler, RequestContext } from './api-handler';
 
@@ -8,7 +9,8 @@ const KEY_TYPE_TRANSACTION = 1;
 
 /**
  * FindCoordinator v0-2. On a single node this broker hosts every `__consumer_offsets` partition, so it
- * coordinates every group. Transaction coordinators do not exist yet.
+ * coordinates every group; in a cluster the leader of the group's partition does. Transaction coordinators do
+ * not exist yet.
  */
 @Injectable()
 export class FindCoordinatorHandler implements ApiHandler<
@@ -21,9 +23,15 @@ export class FindCoordinatorHandler implements ApiHandler<
   readonly request = FindCoordinatorRequest;
   readonly response = FindCoordinatorResponse;
 
-  constructor(private readonly metadata: MetadataCache) {}
+  constructor(
+    private readonly metadata: MetadataCache,
+    private readonly ownership: GroupOwnership,
+  ) {}
 
-  handle(req: FindCoordinatorRequest, ctx: RequestContext): FindCoordinatorResponse {
+  handle(
+    req: FindCoordinatorRequest,
+    ctx: RequestContext,
+  ): FindCoordinatorResponse | Promise<FindCoordinatorResponse> {
     const keyType = ctx.apiVersion === 0 ? KEY_TYPE_GROUP : req.keyType;
     const none = (errorCode: number, errorMessage: string): FindCoordinatorResponse => ({
       throttleTimeMs: 0,
@@ -43,6 +51,23 @@ export class FindCoordinatorHandler implements ApiHandler<
       return none(
         ErrorCode.INVALID_REQUEST,
         `unknown coordinator key type ${keyType}; use 0 (group) or 1 (transaction)`,
+      );
+    }
+    if (this.ownership.clustered) {
+      return this.ownership.locate(req.key).then((loc) =>
+        'broker' in loc
+          ? {
+              throttleTimeMs: 0,
+              errorCode: ErrorCode.NONE,
+              errorMessage: null,
+              nodeId: loc.broker.nodeId,
+              host: loc.broker.host,
+              port: loc.broker.port,
+            }
+          : none(
+              loc.errorCode,
+              'the group coordinator is not available yet (no leader for its partition); retry',
+            ),
       );
     }
     const self =

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKey, JoinGroupRequest, JoinGroupResponse } from '@tributary/protocol';
+import { ApiKey, ErrorCode, JoinGroupRequest, JoinGroupResponse } from '@tributary/protocol';
 import { clientHostOf } from '../groups/client-host';
 import { GroupCoordinator } from '../groups/group-coordinator';
+import { GroupOwnership } from '../groups/group-ownership';
 import type { JoinResult } from '../groups/group';
 import type { ApiHandler, RequestContext } from './api-handler';
 
@@ -18,9 +19,24 @@ export class JoinGroupHandler implements ApiHandler<typeof JoinGroupRequest, typ
   readonly request = JoinGroupRequest;
   readonly response = JoinGroupResponse;
 
-  constructor(private readonly groups: GroupCoordinator) {}
+  constructor(
+    private readonly groups: GroupCoordinator,
+    private readonly ownership: GroupOwnership,
+  ) {}
 
   async handle(req: JoinGroupRequest, ctx: RequestContext): Promise<JoinGroupResponse> {
+    const owner = this.ownership.check(req.groupId);
+    if (owner !== ErrorCode.NONE) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: owner,
+        generationId: -1,
+        protocolName: '',
+        leader: '',
+        memberId: req.memberId,
+        members: [],
+      };
+    }
     const r: JoinResult = await this.groups.join({
       groupId: req.groupId,
       memberId: req.memberId,

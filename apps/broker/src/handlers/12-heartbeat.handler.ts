@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKey, HeartbeatRequest, HeartbeatResponse } from '@tributary/protocol';
+import { ApiKey, ErrorCode, HeartbeatRequest, HeartbeatResponse } from '@tributary/protocol';
 import { GroupCoordinator } from '../groups/group-coordinator';
+import { GroupOwnership } from '../groups/group-ownership';
 import type { ApiHandler, RequestContext } from './api-handler';
 
 /** Heartbeat v0-3: keeps a member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin. */
@@ -12,9 +13,14 @@ export class HeartbeatHandler implements ApiHandler<typeof HeartbeatRequest, typ
   readonly request = HeartbeatRequest;
   readonly response = HeartbeatResponse;
 
-  constructor(private readonly groups: GroupCoordinator) {}
+  constructor(
+    private readonly groups: GroupCoordinator,
+    private readonly ownership: GroupOwnership,
+  ) {}
 
   handle(req: HeartbeatRequest, ctx: RequestContext): HeartbeatResponse {
+    const owner = this.ownership.check(req.groupId);
+    if (owner !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: owner };
     const instance = ctx.apiVersion >= 3 ? req.groupInstanceId : null;
     return {
       throttleTimeMs: 0,

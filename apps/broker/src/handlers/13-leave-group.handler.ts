@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ApiKey, ErrorCode, LeaveGroupRequest, LeaveGroupResponse } from '@tributary/protocol';
 import { GroupCoordinator } from '../groups/group-coordinator';
+import { GroupOwnership } from '../groups/group-ownership';
 import type { ApiHandler, RequestContext } from './api-handler';
 
 /** LeaveGroup v0-3. v0-2 name one member (its error is the top-level error); v3 a batch, answered per member. */
@@ -12,9 +13,14 @@ export class LeaveGroupHandler implements ApiHandler<typeof LeaveGroupRequest, t
   readonly request = LeaveGroupRequest;
   readonly response = LeaveGroupResponse;
 
-  constructor(private readonly groups: GroupCoordinator) {}
+  constructor(
+    private readonly groups: GroupCoordinator,
+    private readonly ownership: GroupOwnership,
+  ) {}
 
   handle(req: LeaveGroupRequest, ctx: RequestContext): LeaveGroupResponse {
+    const owner = this.ownership.check(req.groupId);
+    if (owner !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: owner, members: [] };
     const batch = ctx.apiVersion >= 3;
     const leaving = batch ? req.members : [{ memberId: req.memberId, groupInstanceId: null }];
     const r = this.groups.leave(req.groupId, leaving);

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ApiKey, SyncGroupRequest, SyncGroupResponse } from '@tributary/protocol';
+import { ApiKey, ErrorCode, SyncGroupRequest, SyncGroupResponse } from '@tributary/protocol';
 import { GroupCoordinator } from '../groups/group-coordinator';
+import { GroupOwnership } from '../groups/group-ownership';
 import type { ApiHandler, RequestContext } from './api-handler';
 
 /** SyncGroup v0-3. The leader brings the assignment; every member's response waits for it. */
@@ -12,9 +13,14 @@ export class SyncGroupHandler implements ApiHandler<typeof SyncGroupRequest, typ
   readonly request = SyncGroupRequest;
   readonly response = SyncGroupResponse;
 
-  constructor(private readonly groups: GroupCoordinator) {}
+  constructor(
+    private readonly groups: GroupCoordinator,
+    private readonly ownership: GroupOwnership,
+  ) {}
 
   async handle(req: SyncGroupRequest, ctx: RequestContext): Promise<SyncGroupResponse> {
+    const owner = this.ownership.check(req.groupId);
+    if (owner !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: owner, assignment: Buffer.alloc(0) };
     const r = await this.groups.sync(
       req.groupId,
       req.generationId,

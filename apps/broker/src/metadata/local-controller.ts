@@ -3,6 +3,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, wr
 import { join } from 'node:path';
 import { ErrorCode } from '@tributary/protocol';
 import { INTERNAL_TOPICS, invalidTopicName, type BrokerInfo, type TopicInfo } from '@tributary/cluster';
+import type { BrokerController } from './broker-controller';
 import { MetadataCache } from './metadata-cache';
 import { ControllerError, TopicController, type CreateTopicSpec } from './topic-controller';
 import { invalidTopicConfig } from './topic-configs';
@@ -24,7 +25,7 @@ interface Snapshot {
  * write-temp + fsync + rename, so a crash leaves either the old or the new state. The coordinator replaces
  * this class in multi-broker clusters; handlers only see MetadataCache and TopicController.
  */
-export class LocalController extends MetadataCache implements TopicController {
+export class LocalController extends MetadataCache implements TopicController, BrokerController {
   private readonly file: string;
   private readonly state: Snapshot;
   private readonly byName = new Map<string, TopicInfo>();
@@ -71,6 +72,10 @@ export class LocalController extends MetadataCache implements TopicController {
     this.self.host = host;
     this.self.port = port;
   }
+
+  /** Nothing to join: a single node is its own cluster. */
+  start(): void {}
+  async stop(): Promise<void> {}
 
   subscribe(l: MetadataListener): void {
     this.listeners.push(l);

@@ -1,4 +1,5 @@
-import type { TopicInfo } from '@tributary/cluster';
+import type { PartitionInfo, TopicInfo } from '@tributary/cluster';
+import { ErrorCode } from '@tributary/protocol';
 import { logger } from '@tributary/common';
 import { fromTopicConfigs, LogManager, type LogConfig, type PartitionLog } from '@tributary/storage';
 import type { BrokerConfig } from '../config/broker-config';
@@ -25,6 +26,64 @@ export class PartitionManager implements MetadataListener {
 
   get(topic: string, partition: number): Partition | undefined {
     return this.partitions.get(topic)?.[partition];
+  }
+
+  /**
+   * The partition if this broker leads it, else the error a client gets: NOT_LEADER_OR_FOLLOWER (the client
+   * refreshes metadata and goes to the leader) when the partition exists elsewhere, UNKNOWN_TOPIC_OR_PARTITION
+   * when it does not exist at all.
+   */
+  leaderOf(topic: string, partition: number, exists: boolean): Partition | ErrorCode {
+    const p = this.get(topic, partition);
+    if (p && p.isLeader) return p;
+    return p || exists ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  }
+
+  /**
+   * Cluster mode: makes the hosted partitions match metadata. Opens a log for every partition `selfId` is a
+   * replica of, sets each one's role (leader or follower, epochs, ISR), and drops topics that are gone.
+   * Returns the partitions followed here with their leader, for the replica fetchers.
+   */
+  reconcile(topics: readonly TopicInfo[], selfId: number): FollowedPartition[] {
+    const followed: FollowedPartition[] = [];
+    const names = new Set<string>();
+    for (const t of topics) {
+      names.add(t.name);
+      let list = this.partitions.get(t.name);
+      for (const info of t.partitions) {
+        if (!info.replicas.includes(selfId)) continue;
+        if (!list) {
+          list = [];
+          this.partitions.set(t.name, list);
+        }
+        let p = list[info.partition];
+        if (!p) {
+          p = new Partition(
+            t.name,
+            info.partition,
+            this.openLog(t.name, info.partition, this.logConfigFor(t)),
+          );
+          p.enableReplication(selfId);
+          list[info.partition] = p;
+        }
+        this.applyRole(p, info, selfId);
+        if (!p.isLeader && info.leader >= 0) followed.push({ partition: p, leader: info.leader });
+      }
+    }
+    for (const [name, list] of [...this.partitions]) {
+      if (names.has(name)) continue;
+      this.partitions.delete(name);
+      for (const p of list) p?.close();
+      this.logs.deleteTopic(name);
+      this.log.info({ topic: name }, 'topic deleted');
+    }
+    return followed;
+  }
+
+  private applyRole(p: Partition, info: PartitionInfo & { partitionEpoch?: number }, selfId: number): void {
+    const epoch = info.partitionEpoch ?? 0;
+    if (info.leader === selfId) p.becomeLeader(info.leaderEpoch, info.replicas, info.isr, epoch);
+    else p.becomeFollower(info.leader, info.leaderEpoch, info.replicas, info.isr, epoch);
   }
 
   /** Every partition hosted here (the producer-state snapshotter walks them). */
@@ -75,6 +134,12 @@ export class PartitionManager implements MetadataListener {
   private openLog(topic: string, partition: number, config: LogConfig): PartitionLog {
     return this.logs.getOrCreate(topic, partition, config);
   }
+}
+
+/** A partition this broker follows, and the broker it copies from. */
+export interface FollowedPartition {
+  partition: Partition;
+  leader: number;
 }
 
 const LOG_KEYS = new Set([

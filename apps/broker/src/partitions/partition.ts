@@ -1,18 +1,51 @@
+import { scanBatches } from '@tributary/protocol';
 import type { PartitionLog } from '@tributary/storage';
 import { PartitionProducers } from '../producers/partition-producers';
 
 type Waiter = () => void;
 
+/** What an acks=all produce learns while it waits for the ISR. */
+export type ReplicationWait = 'replicated' | 'timeout' | 'not-leader';
+
+interface FollowerProgress {
+  /** The follower's log end offset as its last fetch told us; -1 until it fetched in this leadership. */
+  leo: number;
+  /** Last time the follower's fetch reached our log end offset (ISR shrink after replica.lag.time.max.ms). */
+  caughtUpAt: number;
+  /** Last fetch at all: a follower that stopped fetching keeps its last offset but not its claim to rejoin. */
+  fetchedAt: number;
+}
+
+interface HwWaiter {
+  offset: number;
+  resolve: (r: ReplicationWait) => void;
+}
+
 /**
- * A partition this broker leads. With one replica the high watermark is the log end offset; replication
- * ([3/8]) moves it to the minimum end offset of the ISR. Long-polling fetches park a waiter here and are
- * woken by the next append.
+ * One partition hosted by this broker. Single-node (the default): this broker leads it and the high
+ * watermark is the log end offset. Cluster mode (`enableReplication`): the broker is its leader or a
+ * follower; as leader the high watermark is the minimum log end offset of the ISR (followers report theirs
+ * with every fetch), as follower it is what the leader last said. Long-polling fetches park a waiter here
+ * and are woken by the next append or high-watermark advance.
  */
 export class Partition {
   private waiters: Set<Waiter> | null = null;
   private tail: Promise<void> | null = null;
   /** Idempotent-producer state, rebuilt from the log here on open and updated by every append. */
   readonly producers: PartitionProducers;
+
+  private replicated = false;
+  private leading = true;
+  private hw = 0;
+  private readonly followers = new Map<number, FollowerProgress>();
+  private hwWaiters: HwWaiter[] = [];
+  /** Cluster view of this partition (cluster mode only). */
+  selfId = -1;
+  leaderId = -1;
+  leaderEpoch = 0;
+  partitionEpoch = 0;
+  replicas: readonly number[] = [];
+  isr: readonly number[] = [];
 
   constructor(
     readonly topic: string,
@@ -22,7 +55,31 @@ export class Partition {
     this.producers = PartitionProducers.open(log, `${topic}-${index}`);
   }
 
+  /**
+   * Cluster mode: leadership comes from metadata. The high watermark starts at 0 (it is not checkpointed
+   * yet), so a restarted follower re-copies its log from the leader: slow but never keeps a divergent tail.
+   */
+  enableReplication(selfId: number): void {
+    this.replicated = true;
+    this.selfId = selfId;
+    this.leading = false;
+    this.hw = 0;
+  }
+
+  get isReplicated(): boolean {
+    return this.replicated;
+  }
+
+  /** Single-node partitions are always led here. */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
   get highWatermark(): number {
+    return this.replicated ? Math.min(this.hw, this.log.logEndOffset) : this.log.logEndOffset;
+  }
+
+  get logEndOffset(): number {
     return this.log.logEndOffset;
   }
 
@@ -37,12 +94,191 @@ export class Partition {
   ): { baseOffset: number; lastOffset: number; logAppendTime: number } {
     const res = this.log.append(batch, leaderEpoch);
     this.producers.appended(batch, res.baseOffset, res.lastOffset);
+    if (this.replicated) this.advanceHighWatermark();
+    this.wake();
+    return res;
+  }
+
+  /**
+   * Follower: appends whole batches copied from the leader at their own offsets, keeping producer state in
+   * step. A trailing partial batch is ignored (it is fetched again next time). Returns the bytes appended.
+   */
+  appendReplicated(records: Buffer): number {
+    const { batches, validEnd } = scanBatches(records);
+    if (batches.length === 0) return 0;
+    const whole = validEnd === records.length ? records : records.subarray(0, validEnd);
+    this.log.appendAtOffsets(whole);
+    for (const b of batches) {
+      this.producers.appended(
+        whole.subarray(b.start, b.end),
+        b.header.baseOffset,
+        b.header.baseOffset + b.header.lastOffsetDelta,
+      );
+    }
+    this.wake();
+    return validEnd;
+  }
+
+  /** Removes everything at and after `offset` from the log and the producer state. */
+  truncateTo(offset: number): void {
+    if (offset >= this.log.logEndOffset) return;
+    this.log.truncateTo(offset);
+    this.producers.truncateTo(this.log.logEndOffset);
+    this.hw = Math.min(this.hw, this.log.logEndOffset);
+  }
+
+  /** Follower far behind a leader whose log starts later: restart the log empty at the leader's start. */
+  restartAt(offset: number): void {
+    this.log.truncateFullyAndStartAt(offset);
+    this.producers.truncateTo(offset);
+    this.hw = offset;
+  }
+
+  /** This broker leads the partition from now on (or still does, with a new ISR). */
+  becomeLeader(
+    leaderEpoch: number,
+    replicas: readonly number[],
+    isr: readonly number[],
+    partitionEpoch: number,
+  ): void {
+    const newLeadership = !this.leading || leaderEpoch !== this.leaderEpoch;
+    this.leading = true;
+    this.leaderId = this.selfId;
+    this.leaderEpoch = leaderEpoch;
+    this.replicas = replicas;
+    this.updateIsr(isr, partitionEpoch);
+    if (newLeadership) {
+      // Followers' progress from an earlier leadership says nothing about this one.
+      this.followers.clear();
+      const now = Date.now();
+      for (const r of replicas)
+        if (r !== this.selfId) this.followers.set(r, { leo: -1, caughtUpAt: now, fetchedAt: -1 });
+    }
+    this.advanceHighWatermark();
+  }
+
+  /**
+   * This broker follows `leaderId`. On a leader change the log is cut back to the high watermark: anything
+   * above it may not be on the new leader (the simple, safe form of epoch-based truncation).
+   */
+  becomeFollower(
+    leaderId: number,
+    leaderEpoch: number,
+    replicas: readonly number[],
+    isr: readonly number[],
+    partitionEpoch: number,
+  ): void {
+    const changed = this.leading || leaderEpoch !== this.leaderEpoch || leaderId !== this.leaderId;
+    this.leading = false;
+    this.leaderId = leaderId;
+    this.leaderEpoch = leaderEpoch;
+    this.replicas = replicas;
+    this.isr = isr;
+    this.partitionEpoch = partitionEpoch;
+    this.followers.clear();
+    if (changed) {
+      this.truncateTo(this.highWatermark);
+      const waiting = this.hwWaiters;
+      this.hwWaiters = [];
+      for (const w of waiting) w.resolve('not-leader');
+      this.wake();
+    }
+  }
+
+  updateIsr(isr: readonly number[], partitionEpoch: number): void {
+    this.isr = isr;
+    this.partitionEpoch = partitionEpoch;
+    if (this.leading && this.replicated) this.advanceHighWatermark();
+  }
+
+  /** Leader: a follower fetched from `fetchOffset`, so everything below it is in its log. */
+  followerFetched(nodeId: number, fetchOffset: number, now: number): void {
+    const f = this.followers.get(nodeId) ?? { leo: -1, caughtUpAt: now, fetchedAt: now };
+    f.leo = fetchOffset;
+    f.fetchedAt = now;
+    if (fetchOffset >= this.log.logEndOffset) f.caughtUpAt = now;
+    this.followers.set(nodeId, f);
+    this.advanceHighWatermark();
+  }
+
+  /** Follower: the leader's high watermark, as its last fetch response said. */
+  setLeaderHighWatermark(hw: number): void {
+    this.hw = Math.min(hw, this.log.logEndOffset);
+  }
+
+  /** Leader: ISR members that have not caught up for longer than `lagMs`. */
+  laggingIsrMembers(now: number, lagMs: number): number[] {
+    return this.isr.filter((r) => {
+      if (r === this.selfId) return false;
+      const f = this.followers.get(r);
+      return f !== undefined && now - f.caughtUpAt > lagMs;
+    });
+  }
+
+  /**
+   * Leader: replicas outside the ISR whose log reached the high watermark (Kafka's rule to rejoin) and that
+   * fetched within `lagMs`.
+   */
+  caughtUpOutsiders(now: number, lagMs: number): number[] {
+    return this.replicas.filter((r) => {
+      if (r === this.selfId || this.isr.includes(r)) return false;
+      const f = this.followers.get(r);
+      return f !== undefined && f.leo >= 0 && f.leo >= this.hw && now - f.fetchedAt <= lagMs;
+    });
+  }
+
+  /** Resolves once the high watermark reaches `offset`, leadership is lost, or `timeoutMs` passes. */
+  awaitHighWatermark(offset: number, timeoutMs: number): Promise<ReplicationWait> {
+    if (!this.leading) return Promise.resolve('not-leader');
+    if (this.highWatermark >= offset) return Promise.resolve('replicated');
+    return new Promise((resolve) => {
+      const timer = setTimeout(
+        () => {
+          this.hwWaiters = this.hwWaiters.filter((w) => w !== waiter);
+          resolve('timeout');
+        },
+        Math.max(1, timeoutMs),
+      );
+      const waiter: HwWaiter = {
+        offset,
+        resolve: (r) => {
+          clearTimeout(timer);
+          resolve(r);
+        },
+      };
+      this.hwWaiters.push(waiter);
+    });
+  }
+
+  /** Leader: HW = min log end offset over the ISR; it never goes back, and waits for followers not yet heard. */
+  private advanceHighWatermark(): void {
+    if (!this.leading) return;
+    let candidate = this.log.logEndOffset;
+    for (const r of this.isr) {
+      if (r === this.selfId) continue;
+      const f = this.followers.get(r);
+      if (!f || f.leo < 0) return;
+      candidate = Math.min(candidate, f.leo);
+    }
+    if (candidate <= this.hw) return;
+    this.hw = candidate;
+    if (this.hwWaiters.length > 0) {
+      const still: HwWaiter[] = [];
+      for (const w of this.hwWaiters) {
+        if (w.offset <= candidate) w.resolve('replicated');
+        else still.push(w);
+      }
+      this.hwWaiters = still;
+    }
+    this.wake();
+  }
+
+  private wake(): void {
     const w = this.waiters;
     if (w) {
       this.waiters = null;
       for (const wake of w) wake();
     }
-    return res;
   }
 
   /**
@@ -80,5 +316,8 @@ export class Partition {
     const w = this.waiters;
     this.waiters = null;
     if (w) for (const wake of w) wake();
+    const hw = this.hwWaiters;
+    this.hwWaiters = [];
+    for (const x of hw) x.resolve('not-leader');
   }
 }

@@ -21,6 +21,14 @@ export interface PartitionAppend {
   logStartOffset: number;
 }
 
+/** How a batch is acknowledged: producer acks, the fsync policy, and (cluster mode) the ISR wait. */
+interface AckPolicy {
+  acks: number;
+  flushPolicy: string;
+  timeoutMs: number;
+  minIsr: number;
+}
+
 /** Compressed batches are inflated once to validate them; this bounds what one batch may inflate to. */
 const MAX_UNCOMPRESSED_FACTOR = 64;
 
@@ -44,9 +52,12 @@ export class ProduceAppender {
     records: Buffer | readonly Buffer[] | null,
     apiVersion: number,
     acks: number,
+    timeoutMs = 30_000,
   ): PartitionAppend | Promise<PartitionAppend> {
-    const partition = this.partitions.get(topic, index);
-    if (!partition) return failure(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const topicInfo = this.metadata.topic(topic);
+    const lead = this.partitions.leaderOf(topic, index, topicInfo?.partitions[index] !== undefined);
+    if (typeof lead === 'number') return failure(lead);
+    const partition = lead;
     if (records === null || !Buffer.isBuffer(records) || records.length === 0) {
       return failure(ErrorCode.CORRUPT_MESSAGE, partition);
     }
@@ -54,11 +65,16 @@ export class ProduceAppender {
       // Produce v0-2 carry message format v0/v1, which we do not store (DESIGN.md section 3).
       return failure(ErrorCode.CORRUPT_MESSAGE, partition);
     }
-    const topicInfo = this.metadata.topic(topic);
     const maxMessageBytes = Number(
       topicInfo?.configs['max.message.bytes'] ?? this.config['message.max.bytes'],
     );
     const flushPolicy = topicInfo?.configs['flush.before.ack'] ?? this.config['log.flush.before.ack'];
+    const ack: AckPolicy = {
+      acks,
+      flushPolicy,
+      timeoutMs,
+      minIsr: Number(topicInfo?.configs['min.insync.replicas'] ?? 1),
+    };
     const checked = validateProducedRecords(records, { maxMessageBytes, apiVersion });
     if (!checked.ok) {
       this.log.debug({ topic, partition: index, error: checked.message }, 'rejected batch');
@@ -77,13 +93,13 @@ export class ProduceAppender {
       const limit = maxMessageBytes * MAX_UNCOMPRESSED_FACTOR;
       return partition.appendInOrder(
         validateRecordContents(records, limit).then((v) => (v.ok ? null : v.errorCode)),
-        () => this.write(partition, records, header, acks, flushPolicy),
+        () => this.write(partition, records, header, ack),
         (errorCode) => failure(errorCode, partition),
       );
     }
     return partition.appendInOrder(
       null,
-      () => this.write(partition, records, header, acks, flushPolicy),
+      () => this.write(partition, records, header, ack),
       (errorCode) => failure(errorCode, partition),
     );
   }
@@ -96,9 +112,13 @@ export class ProduceAppender {
     partition: Partition,
     batch: Buffer,
     header: BatchHeader,
-    acks: number,
-    flushPolicy: string,
+    ack: AckPolicy,
   ): PartitionAppend | Promise<PartitionAppend> {
+    if (!partition.isLeader) return failure(ErrorCode.NOT_LEADER_OR_FOLLOWER, partition);
+    if (partition.isReplicated && ack.acks === -1 && partition.isr.length < ack.minIsr) {
+      // Kafka's rule: acks=all is refused up front when too few replicas are in sync to keep the data.
+      return failure(ErrorCode.NOT_ENOUGH_REPLICAS, partition);
+    }
     if (header.producerId >= 0) {
       const verdict = partition.producers.check(header);
       if (verdict.kind === 'duplicate') {
@@ -113,7 +133,7 @@ export class ProduceAppender {
           },
           'duplicate batch acknowledged with its original offset',
         );
-        return this.acknowledge(partition, verdict.baseOffset, verdict.lastOffset + 1, acks, flushPolicy);
+        return this.acknowledge(partition, verdict.baseOffset, verdict.lastOffset + 1, ack);
       }
       if (verdict.kind === 'reject') {
         this.log.info(
@@ -126,14 +146,14 @@ export class ProduceAppender {
     let baseOffset: number;
     let nextOffset: number;
     try {
-      const res = partition.append(batch, 0);
+      const res = partition.append(batch, partition.leaderEpoch);
       baseOffset = res.baseOffset;
       nextOffset = res.lastOffset + 1;
     } catch (e) {
       this.log.error({ err: e, topic: partition.topic, partition: partition.index }, 'append failed');
       return failure(ErrorCode.KAFKA_STORAGE_ERROR, partition);
     }
-    return this.acknowledge(partition, baseOffset, nextOffset, acks, flushPolicy);
+    return this.acknowledge(partition, baseOffset, nextOffset, ack);
   }
 
   /** Success for a batch at baseOffset, after everything below nextOffset is fsynced when the policy asks. */
@@ -141,22 +161,34 @@ export class ProduceAppender {
     partition: Partition,
     baseOffset: number,
     nextOffset: number,
-    acks: number,
-    flushPolicy: string,
+    ack: AckPolicy,
   ): PartitionAppend | Promise<PartitionAppend> {
     const ok: PartitionAppend = {
       errorCode: ErrorCode.NONE,
       baseOffset,
       logStartOffset: partition.logStartOffset,
     };
-    if (!mustFsync(flushPolicy, acks)) return ok;
-    return partition.log.awaitDurable(nextOffset).then(
-      () => ok,
-      (e: unknown) => {
-        this.log.error({ err: e, topic: partition.topic, partition: partition.index }, 'fsync failed');
-        return failure(ErrorCode.KAFKA_STORAGE_ERROR, partition);
-      },
-    );
+    const replicate = partition.isReplicated && ack.acks === -1;
+    if (!mustFsync(ack.flushPolicy, ack.acks) && !replicate) return ok;
+    const durable = mustFsync(ack.flushPolicy, ack.acks)
+      ? partition.log.awaitDurable(nextOffset).then(
+          () => ok,
+          (e: unknown) => {
+            this.log.error({ err: e, topic: partition.topic, partition: partition.index }, 'fsync failed');
+            return failure(ErrorCode.KAFKA_STORAGE_ERROR, partition);
+          },
+        )
+      : Promise.resolve(ok);
+    if (!replicate) return durable;
+    // acks=all in a cluster: the batch counts once every ISR member has it (the high watermark passed it).
+    const replicated = partition.awaitHighWatermark(nextOffset, ack.timeoutMs).then((r) => {
+      if (r === 'replicated') return ok;
+      return failure(
+        r === 'timeout' ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        partition,
+      );
+    });
+    return Promise.all([durable, replicated]).then(([d, r]) => (d.errorCode !== ErrorCode.NONE ? d : r));
   }
 }
 

@@ -7,6 +7,8 @@ interface StartOptions {
   kafkaPort?: string;
   host?: string;
   connectPort?: string;
+  nodeId?: string;
+  coordinator?: string;
   config?: string;
   set: string[];
 }
@@ -28,6 +30,12 @@ export function registerStart(program: Command): void {
       .option(
         '--connect-port <port>',
         'connect REST port (used once the connect worker is available)',
+        undefined,
+      )
+      .option('--node-id <id>', "this broker's id in the cluster (node.id)", undefined)
+      .option(
+        '--coordinator <host:port>',
+        'join the cluster run by this coordinator (coordinator.address); without it the broker runs alone',
         undefined,
       )
       .option('-c, --config <file>', 'YAML or JSON file of broker settings (Kafka names)')
@@ -76,6 +84,8 @@ function loadConfig(opts: StartOptions): BrokerConfig {
   if (opts.dataDir !== undefined) flags['log.dirs'] = opts.dataDir;
   if (opts.kafkaPort !== undefined) flags['listener.port'] = opts.kafkaPort;
   if (opts.host !== undefined) flags['listener.host'] = opts.host;
+  if (opts.nodeId !== undefined) flags['node.id'] = opts.nodeId;
+  if (opts.coordinator !== undefined) flags['coordinator.address'] = opts.coordinator;
   sources.push({ name: 'command line', values: flags });
   return resolveBrokerConfig(sources);
 }

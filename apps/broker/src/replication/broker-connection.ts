@@ -1,0 +1,98 @@
+import { connect, type Socket } from 'node:net';
+import { Writer } from '@tributary/protocol';
+
+/**
+ * A Kafka protocol connection from this broker to another (a follower to its leader): frames requests with
+ * header v1, matches responses by correlation id and returns each response body after the correlation id.
+ * Any socket error fails every pending request; the caller drops the connection and makes a new one.
+ */
+export class BrokerConnection {
+  private buffered: Buffer = Buffer.alloc(0);
+  private nextCorrelation = 1;
+  private readonly pending = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
+  private closed = false;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly where: string,
+    private readonly clientId: string,
+  ) {
+    socket.on('data', (d: Buffer) => this.onData(d));
+    socket.on('error', () => undefined); // surfaces as 'close'
+    socket.once('close', () => {
+      this.closed = true;
+      for (const p of this.pending.values()) p.reject(new Error(`connection to ${this.where} closed`));
+      this.pending.clear();
+    });
+  }
+
+  static open(host: string, port: number, clientId: string, timeoutMs = 5000): Promise<BrokerConnection> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host, port });
+      socket.setNoDelay(true);
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`cannot connect to broker ${host}:${port} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      socket.once('error', (e) => {
+        clearTimeout(timer);
+        reject(new Error(`cannot connect to broker ${host}:${port}: ${e.message}`));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(new BrokerConnection(socket, `${host}:${port}`, clientId));
+      });
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  request(apiKey: number, apiVersion: number, body: Buffer, timeoutMs: number): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new Error(`connection to ${this.where} is closed`));
+    const correlationId = this.nextCorrelation++;
+    const w = new Writer(64);
+    w.int32(0).int16(apiKey).int16(apiVersion).int32(correlationId).nullableString(this.clientId);
+    const head = w.toBuffer();
+    head.writeInt32BE(head.length - 4 + body.length, 0);
+    return new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(correlationId);
+        reject(new Error(`broker ${this.where} did not answer api ${apiKey} within ${timeoutMs} ms`));
+        this.destroy();
+      }, timeoutMs);
+      this.pending.set(correlationId, {
+        resolve: (b) => {
+          clearTimeout(timer);
+          resolve(b);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.socket.write(Buffer.concat([head, body]));
+    });
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  private onData(d: Buffer): void {
+    this.buffered = this.buffered.length === 0 ? d : Buffer.concat([this.buffered, d]);
+    while (this.buffered.length >= 4) {
+      const size = this.buffered.readInt32BE(0);
+      if (this.buffered.length < 4 + size) return;
+      const frame = this.buffered.subarray(4, 4 + size);
+      this.buffered = this.buffered.subarray(4 + size);
+      const waiter = this.pending.get(frame.readInt32BE(0));
+      if (waiter) {
+        this.pending.delete(frame.readInt32BE(0));
+        waiter.resolve(frame.subarray(4));
+      }
+    }
+  }
+}

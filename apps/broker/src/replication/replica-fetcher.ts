@@ -1,0 +1,201 @@
+import { logger } from '@tributary/common';
+import { ApiKey, ErrorCode, FetchRequest, FetchResponse, Reader, Writer } from '@tributary/protocol';
+import type { Partition } from '../partitions/partition';
+import { BrokerConnection } from './broker-connection';
+
+const FETCH_VERSION = 11;
+const PARTITION_MAX_BYTES = 1024 * 1024;
+const RESPONSE_MAX_BYTES = 16 * 1024 * 1024;
+const BACKOFF_MS = 200;
+
+export interface ReplicaFetcherOptions {
+  selfId: number;
+  leaderId: number;
+  host: string;
+  port: number;
+  maxWaitMs: number;
+}
+
+/**
+ * Copies the partitions this broker follows from one leader: a loop of Fetch requests with replica_id = our
+ * node id, from each partition's log end offset (which tells the leader how far we are), appending what comes
+ * back at the leader's offsets and taking the leader's high watermark.
+ */
+export class ReplicaFetcher {
+  private readonly log = logger('replica-fetcher');
+  private readonly partitions = new Map<string, Partition>();
+  private conn: BrokerConnection | null = null;
+  private stopped = false;
+  private wakeIdle: (() => void) | null = null;
+  private lastWarn = 0;
+
+  constructor(readonly opts: ReplicaFetcherOptions) {
+    void this.run();
+  }
+
+  get endpoint(): string {
+    return `${this.opts.host}:${this.opts.port}`;
+  }
+
+  get size(): number {
+    return this.partitions.size;
+  }
+
+  /** The partitions to follow from this leader from now on. */
+  assign(partitions: Partition[]): void {
+    this.partitions.clear();
+    for (const p of partitions) this.partitions.set(`${p.topic}\u0000${p.index}`, p);
+    this.wakeIdle?.();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.conn?.destroy();
+    this.conn = null;
+    this.wakeIdle?.();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      if (this.partitions.size === 0) {
+        await new Promise<void>((r) => {
+          this.wakeIdle = r;
+          setTimeout(r, 1000);
+        });
+        this.wakeIdle = null;
+        continue;
+      }
+      let progressed = false;
+      try {
+        progressed = await this.fetchOnce();
+      } catch (e) {
+        this.conn?.destroy();
+        this.conn = null;
+        this.warn(e);
+      }
+      if (!progressed && !this.stopped) await sleep(BACKOFF_MS);
+    }
+  }
+
+  /** One Fetch round trip; false when nothing could be fetched (errors everywhere), so the loop backs off. */
+  private async fetchOnce(): Promise<boolean> {
+    const conn = await this.connection();
+    // What each partition looked like when asked: a response for an older leadership or log is dropped.
+    const asked = new Map<string, { p: Partition; offset: number; epoch: number }>();
+    const byTopic = new Map<string, { partition: number; fetchOffset: number }[]>();
+    for (const [key, p] of this.partitions) {
+      if (p.isLeader || p.leaderId !== this.opts.leaderId) continue;
+      asked.set(key, { p, offset: p.logEndOffset, epoch: p.leaderEpoch });
+      const list = byTopic.get(p.topic) ?? [];
+      list.push({ partition: p.index, fetchOffset: p.logEndOffset });
+      byTopic.set(p.topic, list);
+    }
+    if (asked.size === 0) return false;
+    const req: FetchRequest = {
+      replicaId: this.opts.selfId,
+      maxWaitMs: this.opts.maxWaitMs,
+      minBytes: 1,
+      maxBytes: RESPONSE_MAX_BYTES,
+      isolationLevel: 0,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [...byTopic].map(([topic, parts]) => ({
+        topic,
+        partitions: parts.map((x) => ({
+          partition: x.partition,
+          currentLeaderEpoch: -1,
+          fetchOffset: x.fetchOffset,
+          logStartOffset: -1,
+          partitionMaxBytes: PARTITION_MAX_BYTES,
+        })),
+      })),
+      forgottenTopicsData: [],
+      rackId: '',
+    };
+    const w = new Writer(256);
+    FetchRequest.encode(w, FETCH_VERSION, req);
+    const body = await conn.request(ApiKey.Fetch, FETCH_VERSION, w.toBuffer(), this.opts.maxWaitMs + 10_000);
+    const res = FetchResponse.decode(new Reader(body), FETCH_VERSION);
+    let ok = 0;
+    for (const t of res.responses) {
+      for (const r of t.partitions) {
+        const a = asked.get(`${t.topic}\u0000${r.partitionIndex}`);
+        if (!a) continue;
+        const p = a.p;
+        // Leadership or log changed while the request was out (new leader, truncation): ask again.
+        if (p.isLeader || p.leaderEpoch !== a.epoch || p.logEndOffset !== a.offset) continue;
+        if (this.apply(p, r)) ok++;
+      }
+    }
+    return ok > 0;
+  }
+
+  private apply(p: Partition, r: FetchResponse['responses'][number]['partitions'][number]): boolean {
+    const name = `${p.topic}-${p.index}`;
+    switch (r.errorCode) {
+      case ErrorCode.NONE: {
+        const records = r.records;
+        if (Buffer.isBuffer(records) && records.length > 0) {
+          try {
+            p.appendReplicated(records);
+          } catch (e) {
+            this.log.error(
+              { err: e, partition: name },
+              'cannot append what the leader sent; will fetch again',
+            );
+            return false;
+          }
+        }
+        p.setLeaderHighWatermark(Number(r.highWatermark));
+        return true;
+      }
+      case ErrorCode.OFFSET_OUT_OF_RANGE: {
+        const leaderStart = Number(r.logStartOffset);
+        if (p.logEndOffset < leaderStart) {
+          this.log.warn(
+            { partition: name, leaderStart },
+            'behind the leader log start: restarting the log there',
+          );
+          p.restartAt(leaderStart);
+        } else {
+          // Ahead of the leader's log: our tail was never committed; cut back to what the leader has committed.
+          const to = Math.max(Number(r.highWatermark), p.logStartOffset);
+          this.log.warn({ partition: name, from: p.logEndOffset, to }, 'ahead of the leader: truncating');
+          p.truncateTo(to);
+        }
+        return true;
+      }
+      default:
+        // NOT_LEADER_OR_FOLLOWER / UNKNOWN_TOPIC_OR_PARTITION: the leader has not applied the metadata yet.
+        return false;
+    }
+  }
+
+  private async connection(): Promise<BrokerConnection> {
+    if (this.conn && !this.conn.isClosed) return this.conn;
+    this.conn = await BrokerConnection.open(
+      this.opts.host,
+      this.opts.port,
+      `tributary-replica-${this.opts.selfId}`,
+    );
+    return this.conn;
+  }
+
+  private warn(e: unknown): void {
+    const now = Date.now();
+    if (now - this.lastWarn < 5000) return;
+    this.lastWarn = now;
+    this.log.warn(
+      {
+        leader: this.opts.leaderId,
+        endpoint: this.endpoint,
+        err: e instanceof Error ? e.message : String(e),
+      },
+      'fetch from leader failed; retrying',
+    );
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
