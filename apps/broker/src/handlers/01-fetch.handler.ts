@@ -81,13 +81,15 @@ export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof Fetc
         out.highWatermark = hw;
         out.lastStableOffset = hw;
         out.logStartOffset = partition.logStartOffset;
-        if (p.fetchOffset < partition.logStartOffset || p.fetchOffset > end) {
+        // Out of range is judged against the log end: a consumer at a committed offset above a new leader's
+        // (lagging) high watermark waits for it to catch up instead of resetting its position.
+        if (p.fetchOffset < partition.logStartOffset || p.fetchOffset > partition.logEndOffset) {
           out.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
           return out;
         }
         watched.push(partition);
         // Once the response budget is spent, later partitions answer empty; the first batch always goes.
-        if (p.fetchOffset === end || (budget <= 0 && bytes > 0)) return out;
+        if (p.fetchOffset >= end || (budget <= 0 && bytes > 0)) return out;
         const limit = Math.max(1, Math.min(p.partitionMaxBytes, budget));
         const read = partition.log.read(p.fetchOffset, limit, end);
         if (read.bytes > 0) {

@@ -182,6 +182,11 @@ export class ProduceAppender {
     if (!replicate) return durable;
     // acks=all in a cluster: the batch counts once every ISR member has it (the high watermark passed it).
     const replicated = partition.awaitHighWatermark(nextOffset, ack.timeoutMs).then((r) => {
+      // The ISR may have shrunk below min.insync.replicas while we waited (that is how the high watermark
+      // reached us): the batch is in the log but fewer copies than promised exist, so it is not acknowledged.
+      if (r === 'replicated' && partition.isr.length < ack.minIsr) {
+        return failure(ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND, partition);
+      }
       if (r === 'replicated') return ok;
       return failure(
         r === 'timeout' ? ErrorCode.REQUEST_TIMED_OUT : ErrorCode.NOT_LEADER_OR_FOLLOWER,
