@@ -40,7 +40,7 @@ export class BrokerModule {
               nodeId: config['node.id'],
               host: config['advertised.host'] ?? config['listener.host'],
               port: config['listener.port'],
-              rack: null,
+              rack: config['broker.rack'],
             };
             const address = config['coordinator.address'];
             return address === null

@@ -17,6 +17,11 @@ export const BROKER_SETTINGS = {
     default: null,
     doc: 'host:port of the cluster coordinator. Unset: a single-node broker that leads every partition itself.',
   },
+  'broker.rack': {
+    schema: z.string().min(1).nullable(),
+    default: null,
+    doc: "This broker's rack (cluster mode): replicas of a partition are spread over racks when every broker has one.",
+  },
   'replica.lag.time.max.ms': {
     schema: z.number().int().min(100),
     default: 30_000,
