@@ -14,6 +14,6 @@ describe('chaos: kill9-group', () => {
     const offsets = result.verdicts.find((v) => v.checker === 'committed-offsets')!;
     expect(offsets.counts.commits).toBeGreaterThan(0);
     expect(offsets.counts.reads).toBeGreaterThan(0);
-    expect(result.verdicts.map((v) => v.ok)).toEqual([true, true, true, true, true]);
+    expect(result.verdicts.filter((v) => !v.ok)).toEqual([]);
   });
 });

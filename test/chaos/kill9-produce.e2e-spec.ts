@@ -13,6 +13,6 @@ describe('chaos: kill9-produce', () => {
     expect(result.verdicts.find((v) => v.checker === 'lost-writes')!.counts.acknowledged).toBeGreaterThan(
       100,
     );
-    expect(result.verdicts.map((v) => v.ok)).toEqual([true, true, true, true, true]);
+    expect(result.verdicts.filter((v) => !v.ok)).toEqual([]);
   });
 });

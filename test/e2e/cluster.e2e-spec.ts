@@ -42,6 +42,39 @@ describe('three-broker cluster with a coordinator', () => {
     await cluster?.dispose();
   });
 
+  it('takes a produce to a topic created a moment ago on every leader, without retries that duplicate', async () => {
+    // Brokers other than the one that forwarded CreateTopics learn the topic with their next heartbeat; a leader
+    // answering UNKNOWN_TOPIC_OR_PARTITION meanwhile made kafkajs resend batches that had already succeeded
+    // elsewhere with new sequence numbers. A broker now fetches the metadata before answering for a topic it
+    // does not know.
+    const admin = kafka.admin();
+    await admin.connect();
+    const counts: string[] = [];
+    for (let round = 0; round < 5; round++) {
+      const topic = `fresh-${round}`;
+      await admin.createTopics({
+        topics: [{ topic, numPartitions: 3, replicationFactor: 3 }],
+        waitForLeaders: true,
+      });
+      const producer = kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
+      await producer.connect();
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: Array.from({ length: 60 }, (_, i) => ({ partition: i % 3, value: `v${i}` })),
+      });
+      await producer.disconnect();
+      const offsets = await admin.fetchTopicOffsets(topic);
+      counts.push(...offsets.map((o) => `${topic}/${o.partition}=${o.high}`));
+    }
+    await admin.disconnect();
+    expect(counts.filter((c) => !c.endsWith('=20'))).toEqual([]);
+  });
+
   it('replicates acks=all writes and loses none of them when the leader is killed', async () => {
     const admin = kafka.admin();
     await admin.connect();

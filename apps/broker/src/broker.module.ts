@@ -15,6 +15,8 @@ import { MetadataCache } from './metadata/metadata-cache';
 import { TopicController } from './metadata/topic-controller';
 import { PartitionManager } from './partitions/partition-manager';
 import { ProduceAppender } from './partitions/produce-appender';
+import { CoordinatorProducerIdAllocator } from './producers/coordinator-producer-id-allocator';
+import { ProducerIdAllocator } from './producers/producer-id-allocator';
 import { ProducerIdManager } from './producers/producer-id-manager';
 import { ProducerSnapshotter } from './producers/producer-snapshotter';
 import { ReplicaManager } from './replication/replica-manager';
@@ -75,7 +77,15 @@ export class BrokerModule {
         GroupOwnership,
         ProduceAppender,
         groupCoordinatorProvider,
-        { provide: ProducerIdManager, useFactory: () => new ProducerIdManager(config['log.dirs']) },
+        {
+          // Single node: a file-backed id counter; cluster: blocks from the coordinator (unique cluster-wide).
+          provide: ProducerIdAllocator,
+          inject: [BROKER_CONTROLLER],
+          useFactory: (controller: BrokerController): ProducerIdAllocator =>
+            controller instanceof CoordinatorController
+              ? new CoordinatorProducerIdAllocator(() => controller.allocateProducerIds())
+              : new ProducerIdManager(config['log.dirs']),
+        },
         ProducerSnapshotter,
         ...HANDLERS,
         {

@@ -5,6 +5,7 @@ import { logger } from '@tributary/common';
 import { CoordinatorError, CoordinatorPatterns, type CoordinatorReply } from '@tributary/cluster';
 import { CoordinatorService } from './coordinator.service';
 import {
+  allocateProducerIdsSchema,
   alterIsrSchema,
   createPartitionsSchema,
   createTopicSchema,
@@ -62,6 +63,13 @@ export class CoordinatorController {
   @MessagePattern(CoordinatorPatterns.alterIsr)
   alterIsr(@Payload() data: unknown) {
     return this.reply(CoordinatorPatterns.alterIsr, alterIsrSchema, data, (r) => this.svc.alterIsr(r));
+  }
+
+  @MessagePattern(CoordinatorPatterns.allocateProducerIds)
+  allocateProducerIds(@Payload() data: unknown) {
+    return this.reply(CoordinatorPatterns.allocateProducerIds, allocateProducerIdsSchema, data, (r) =>
+      this.svc.allocateProducerIds(r),
+    );
   }
 
   private reply<S extends z.ZodType, T>(

@@ -50,3 +50,5 @@ export const createPartitionsSchema = z.object({
   totalCount: z.number().int(),
   validateOnly: z.boolean().optional(),
 });
+
+export const allocateProducerIdsSchema = z.object({ nodeId, brokerEpoch: epoch });

@@ -138,4 +138,27 @@ describe('CoordinatorService', () => {
       CoordinatorError,
     );
   });
+
+  it('hands out producer id blocks only to current registrations and never reissues one after a restart', () => {
+    svc.onModuleDestroy();
+    svc = boot({ snapshotEvery: 4 }); // some blocks land in a snapshot, the rest in the log after it
+    const epochs = threeLiveBrokers();
+    const blocks = [1, 2, 3, 1, 2].map((id) =>
+      svc.allocateProducerIds({ nodeId: id, brokerEpoch: epochs.get(id)! }),
+    );
+    const starts = blocks.map((b) => b.firstId);
+    expect(new Set(starts).size).toBe(starts.length);
+    blocks.forEach((b, i) => {
+      if (i > 0) expect(b.firstId).toBe(blocks[i - 1]!.firstId + blocks[i - 1]!.size);
+    });
+    svc.register({ nodeId: 3, host: '127.0.0.1', port: 9003 });
+    expect(() => svc.allocateProducerIds({ nodeId: 3, brokerEpoch: epochs.get(3)! })).toThrow(
+      expect.objectContaining({ code: 'STALE_BROKER_EPOCH' }),
+    );
+    const next = svc.state.nextProducerId;
+    svc.onModuleDestroy();
+    svc = boot({ snapshotEvery: 4 });
+    expect(svc.state.nextProducerId).toBe(next);
+    expect(svc.allocateProducerIds({ nodeId: 1, brokerEpoch: epochs.get(1)! }).firstId).toBe(next);
+  });
 });

@@ -3,6 +3,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { logger } from '@tributary/common';
 import {
   CoordinatorError,
+  decideAllocateProducerIds,
   decideAlterIsr,
   decideCreatePartitions,
   decideCreateTopic,
@@ -10,6 +11,8 @@ import {
   decideFenceBroker,
   decideRegisterBroker,
   decideUnfenceBroker,
+  type AllocateProducerIdsRequest,
+  type AllocateProducerIdsResponse,
   type AlterIsrRequest,
   type AlterIsrResult,
   type CreatePartitionsRequest,
@@ -169,6 +172,17 @@ export class CoordinatorService implements OnModuleInit, OnModuleDestroy {
     const { records, partition } = decideAlterIsr(this.store.state, req);
     this.commit(records);
     return partition;
+  }
+
+  /** The next block of producer ids for a broker; durable before it is answered, so no restart reissues it. */
+  allocateProducerIds(req: AllocateProducerIdsRequest): AllocateProducerIdsResponse {
+    const { block, records } = decideAllocateProducerIds(this.store.state, req);
+    this.commit(records);
+    this.log.info(
+      { nodeId: req.nodeId, firstId: block.firstId, size: block.size },
+      'producer id block allocated',
+    );
+    return block;
   }
 
   /** Fences every broker whose lease ran out; runs on a timer. Public so tests can drive it with a fake clock. */

@@ -1,6 +1,8 @@
 import type { ClusterState } from './cluster-state';
 import { CoordinatorError } from './coordinator-error';
 import type {
+  AllocateProducerIdsRequest,
+  AllocateProducerIdsResponse,
   AlterIsrRequest,
   CreatePartitionsRequest,
   CreateTopicRequest,
@@ -18,6 +20,8 @@ import { assignReplicas } from './replica-assignment';
  */
 
 export const MAX_PARTITIONS = 100_000;
+/** Producer ids per block, as in Kafka: a broker asks the coordinator once per this many InitProducerId calls. */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
 
 /** A (re-)registration. The new epoch is the entry's offset, so it is above every epoch handed out before. */
 export function decideRegisterBroker(
@@ -168,13 +172,7 @@ export function decideAlterIsr(
     );
   }
   const where = `${req.topic}-${req.partition}`;
-  const b = state.broker(req.leaderId);
-  if (!b || b.brokerEpoch !== req.brokerEpoch) {
-    throw new CoordinatorError(
-      'STALE_BROKER_EPOCH',
-      `broker ${req.leaderId} epoch ${req.brokerEpoch} is not its current registration (${b ? `epoch ${b.brokerEpoch}` : 'not registered'}); register again`,
-    );
-  }
+  requireCurrentEpoch(state, req.leaderId, req.brokerEpoch);
   if (req.leaderEpoch < p.leaderEpoch) {
     throw new CoordinatorError(
       'FENCED_LEADER_EPOCH',
@@ -221,6 +219,39 @@ export function decideAlterIsr(
     records: [rec],
     partition: { ...p, isr: ordered, partitionEpoch: p.partitionEpoch + 1 },
   };
+}
+
+/**
+ * The next block of producer ids for a broker (KIP-730): the block after every block handed out before, to
+ * the broker's current registration only. Ids are int64 in Kafka; here they stop at 2^53 (never reached).
+ */
+export function decideAllocateProducerIds(
+  state: ClusterState,
+  req: AllocateProducerIdsRequest,
+  size = PRODUCER_ID_BLOCK_SIZE,
+): { block: AllocateProducerIdsResponse; records: MetadataRecord[] } {
+  requireCurrentEpoch(state, req.nodeId, req.brokerEpoch);
+  const firstId = state.nextProducerId;
+  if (!Number.isSafeInteger(firstId + size)) {
+    throw new CoordinatorError(
+      'UNKNOWN_SERVER_ERROR',
+      `producer ids are exhausted (the next block would pass ${Number.MAX_SAFE_INTEGER})`,
+    );
+  }
+  return {
+    block: { firstId, size },
+    records: [{ type: 'ProducerIdsBlock', nodeId: req.nodeId, brokerEpoch: req.brokerEpoch, firstId, size }],
+  };
+}
+
+function requireCurrentEpoch(state: ClusterState, nodeId: number, brokerEpoch: number): void {
+  const b = state.broker(nodeId);
+  if (!b || b.brokerEpoch !== brokerEpoch) {
+    throw new CoordinatorError(
+      'STALE_BROKER_EPOCH',
+      `broker ${nodeId} epoch ${brokerEpoch} is not its current registration (${b ? `epoch ${b.brokerEpoch}` : 'not registered'}); register again`,
+    );
+  }
 }
 
 function change(

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  decideAllocateProducerIds,
   decideAlterIsr,
   decideCreateTopic,
   decideFenceBroker,
@@ -17,7 +18,8 @@ type Op =
   | { kind: 'fence'; node: number }
   | { kind: 'topic'; rf: number; partitions: number }
   | { kind: 'shrink'; topic: number; drop: number }
-  | { kind: 'expand'; topic: number };
+  | { kind: 'expand'; topic: number }
+  | { kind: 'pids'; node: number };
 
 const node = fc.integer({ min: 1, max: 4 });
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -31,6 +33,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   }),
   fc.record({ kind: fc.constant('shrink' as const), topic: fc.nat(), drop: node }),
   fc.record({ kind: fc.constant('expand' as const), topic: fc.nat() }),
+  fc.record({ kind: fc.constant('pids' as const), node }),
 );
 
 /** Runs one operation through the decisions; refusals are fine (they change nothing). */
@@ -62,6 +65,11 @@ function run(c: TestCluster, o: Op, topicNo: { n: number }): void {
             { name: `t${topicNo.n}`, numPartitions: o.partitions, replicationFactor: o.rf },
             `id${topicNo.n}`,
           ),
+        );
+      case 'pids':
+        return c.commit(
+          decideAllocateProducerIds(s, { nodeId: o.node, brokerEpoch: s.broker(o.node)?.brokerEpoch ?? 0 }, 3)
+            .records,
         );
       case 'shrink': {
         const t = topics[o.topic % Math.max(1, topics.length)];
@@ -124,9 +132,12 @@ describe('ClusterState', () => {
         const c = new TestCluster();
         const topicNo = { n: 0 };
         const seen = new Map<string, PartitionState>();
+        let pidsBefore = 0;
         for (const o of ops) {
           run(c, o, topicNo);
           checkInvariants(c.state);
+          expect(c.state.nextProducerId).toBeGreaterThanOrEqual(pidsBefore);
+          pidsBefore = c.state.nextProducerId;
           for (const t of c.state.topics()) {
             for (const p of t.partitions) {
               const key = `${t.id}/${p.partition}`;

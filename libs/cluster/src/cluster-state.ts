@@ -4,6 +4,7 @@ import type {
   MetadataEntry,
   MetadataRecord,
   PartitionState,
+  StoredClusterSnapshot,
   TopicState,
 } from './metadata-records';
 
@@ -20,6 +21,7 @@ export class ClusterState {
   private readonly brokerMap = new Map<number, BrokerState>();
   private readonly topicMap = new Map<string, TopicState>();
   private readonly idByName = new Map<string, string>();
+  private nextPid = 0;
 
   /** Offset of the last applied entry; 0 before any. */
   get offset(): number {
@@ -27,6 +29,10 @@ export class ClusterState {
   }
   get clusterId(): string {
     return this.id;
+  }
+  /** First producer id no block has covered yet: the next block starts here. */
+  get nextProducerId(): number {
+    return this.nextPid;
   }
 
   broker(nodeId: number): Readonly<BrokerState> | undefined {
@@ -155,6 +161,21 @@ export class ClusterState {
         this.topicMap.set(t.id, { ...t, partitions });
         return;
       }
+      case 'ProducerIdsBlock': {
+        const b = this.brokerMap.get(r.nodeId);
+        if (!b || b.brokerEpoch !== r.brokerEpoch) {
+          throw new Error(
+            `ProducerIdsBlock for broker ${r.nodeId} epoch ${r.brokerEpoch} at offset ${offset}, but its epoch is ${b?.brokerEpoch ?? 'unregistered'}`,
+          );
+        }
+        if (r.firstId !== this.nextPid || !Number.isSafeInteger(r.firstId + r.size) || r.size < 1) {
+          throw new Error(
+            `ProducerIdsBlock [${r.firstId}, +${r.size}) at offset ${offset} does not start at the next free producer id ${this.nextPid}`,
+          );
+        }
+        this.nextPid = r.firstId + r.size;
+        return;
+      }
     }
   }
 
@@ -167,19 +188,27 @@ export class ClusterState {
   /** A deep copy of the whole state. */
   toSnapshot(): ClusterSnapshot {
     return {
-      version: 1,
+      version: 2,
       offset: this.lastOffset,
       clusterId: this.id,
       brokers: this.brokers().map((b) => ({ ...b })),
       topics: this.topics().map(copyTopic),
+      nextProducerId: this.nextPid,
     };
   }
 
-  static fromSnapshot(s: ClusterSnapshot): ClusterState {
-    if (s.version !== 1) throw new Error(`unsupported metadata snapshot version ${String(s.version)}`);
+  static fromSnapshot(s: StoredClusterSnapshot): ClusterState {
+    const version: number = s.version;
+    if (version !== 1 && version !== 2) {
+      throw new Error(
+        `unsupported metadata snapshot version ${version}; this build reads versions 1 and 2, upgrade it`,
+      );
+    }
     const state = new ClusterState();
     state.lastOffset = s.offset;
     state.id = s.clusterId;
+    // Version 1 predates producer id blocks: none was handed out.
+    state.nextPid = s.version === 2 ? s.nextProducerId : 0;
     for (const b of s.brokers) state.brokerMap.set(b.nodeId, { ...b });
     for (const t of s.topics) {
       state.topicMap.set(t.id, copyTopic(t));

@@ -2,6 +2,8 @@ import type { ClientProxy } from '@nestjs/microservices';
 import { CoordinatorError } from './coordinator-error';
 import {
   CoordinatorPatterns,
+  type AllocateProducerIdsRequest,
+  type AllocateProducerIdsResponse,
   type AlterIsrRequest,
   type CoordinatorReply,
   type CreatePartitionsRequest,
@@ -54,6 +56,9 @@ export class CoordinatorClient {
   }
   alterIsr(req: AlterIsrRequest): Promise<PartitionState> {
     return this.call(CoordinatorPatterns.alterIsr, req);
+  }
+  allocateProducerIds(req: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse> {
+    return this.call(CoordinatorPatterns.allocateProducerIds, req);
   }
 
   async close(): Promise<void> {

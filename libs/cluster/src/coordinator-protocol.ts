@@ -10,6 +10,7 @@ export const CoordinatorPatterns = {
   deleteTopic: 'topic.delete',
   createPartitions: 'partitions.create',
   alterIsr: 'isr.alter',
+  allocateProducerIds: 'producer-ids.allocate',
 } as const;
 
 /** Every reply: a value, or Kafka-named error (never a transport-level exception). */
@@ -90,4 +91,16 @@ export interface CreatePartitionsRequest {
   /** New total number of partitions (Kafka's CreatePartitions semantics). */
   totalCount: number;
   validateOnly?: boolean;
+}
+
+/** A broker asks for its next block of producer ids (KIP-730's AllocateProducerIds). */
+export interface AllocateProducerIdsRequest {
+  nodeId: number;
+  /** Only the broker's current registration gets ids: a zombie incarnation is refused with STALE_BROKER_EPOCH. */
+  brokerEpoch: number;
+}
+/** Ids [firstId, firstId + size) are this broker's alone, for good (also after either side restarts). */
+export interface AllocateProducerIdsResponse {
+  firstId: number;
+  size: number;
 }

@@ -65,7 +65,12 @@ export type MetadataRecord =
       leaderEpoch: number;
       isr: number[];
       partitionEpoch: number;
-    };
+    }
+  /**
+   * Producer ids [firstId, firstId + size) now belong to broker `nodeId` (KIP-730). Blocks are handed out in
+   * order without gaps, so `firstId` is always the state's `nextProducerId`: no id is ever given out twice.
+   */
+  | { type: 'ProducerIdsBlock'; nodeId: number; brokerEpoch: number; firstId: number; size: number };
 
 /**
  * The unit of the metadata log: records that take effect together (a fence and the leader moves it causes),
@@ -76,11 +81,20 @@ export interface MetadataEntry {
   records: MetadataRecord[];
 }
 
-/** The whole state at an offset: what snapshots hold and what a far-behind broker is sent. */
+/**
+ * The whole state at an offset: what snapshots hold and what a far-behind broker is sent. Version 2 added
+ * `nextProducerId`; a version 1 snapshot (written before producer id blocks existed) reads as 0.
+ */
 export interface ClusterSnapshot {
-  version: 1;
+  version: 2;
   offset: number;
   clusterId: string;
   brokers: BrokerState[];
   topics: TopicState[];
+  /** First producer id not yet handed out in a block. */
+  nextProducerId: number;
 }
+
+/** What `ClusterState.fromSnapshot` reads: the current snapshot version or the one before it. */
+export type StoredClusterSnapshot =
+  ClusterSnapshot | (Omit<ClusterSnapshot, 'version' | 'nextProducerId'> & { version: 1 });

@@ -3,4 +3,6 @@ export * from './log-config';
 export * from './flush-scheduler';
 export * from './partition-log';
 export * from './log-manager';
+export * from './leader-epoch-cache';
+export * from './high-watermark-checkpoint';
 export { segmentFileName, parseLogFileName } from './segment-files';

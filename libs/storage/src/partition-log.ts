@@ -9,11 +9,13 @@ import {
   batchTotalSize,
   patchBatchOffsetAndEpoch,
 } from './batch-bytes';
+import { scanBatches } from './batch-scan';
 import { readCheckpoint, writeCheckpoint } from './checkpoint-file';
 import { cleanSegments } from './compaction';
 import { InvalidBatchError, LogOfflineError, OffsetOutOfRangeError } from './errors';
 import { allocReadBuffer, joinPath, readFully, unlinkIfExists, writeFully } from './file-io';
 import { FlushScheduler, FlushTarget, FlushWork } from './flush-scheduler';
+import { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
 import { compacts, deletes, LogConfig } from './log-config';
 import { LogSegment, MAX_RELATIVE_OFFSET, SegmentRecovery } from './log-segment';
 import { CLEANED_SUFFIX, parseLogFileName, TMP_SUFFIX } from './segment-files';
@@ -40,6 +42,8 @@ export interface RecoveryReport {
   problem: string | null;
   /** Older segments whose indexes were missing or implausible and were rebuilt. */
   rebuiltIndexes: number;
+  /** Why the leader-epoch checkpoint could not be used and was rebuilt from the batch headers. */
+  leaderEpochProblem: string | null;
 }
 
 export interface CompactionResult {
@@ -60,6 +64,8 @@ const RESOLVED = Promise.resolve();
 /** Scratch for header scans (reads and lookups are synchronous, so one shared buffer is safe). */
 const SCAN_SCRATCH = allocReadBuffer(64 * 1024);
 const HINT_LIMIT = 64;
+/** partitionLeaderEpoch in a RecordBatch v2 header. */
+const LEADER_EPOCH_AT = 12;
 
 export class PartitionLog implements FlushTarget {
   private segments: LogSegment[] = [];
@@ -85,7 +91,14 @@ export class PartitionLog implements FlushTarget {
   private closed = false;
   /** Exact file positions of batches that recent reads ended at: next offset -> (segment, position). */
   private readonly hints = new Map<number, { segment: LogSegment; position: number }>();
-  recovery: RecoveryReport = { truncatedBytes: 0, problem: null, rebuiltIndexes: 0 };
+  /** Set by load(). */
+  private epochs!: LeaderEpochCache;
+  recovery: RecoveryReport = {
+    truncatedBytes: 0,
+    problem: null,
+    rebuiltIndexes: 0,
+    leaderEpochProblem: null,
+  };
 
   private constructor(
     readonly dir: string,
@@ -185,6 +198,51 @@ export class PartitionLog implements FlushTarget {
     this.startOffset = Math.min(Math.max(checkpoint ?? 0, this.segments[0]!.baseOffset), this.endOffset);
     this.durableOffset = this.endOffset;
     this.totalBytes = this.segments.reduce((sum, s) => sum + s.size, 0);
+    const epochs = LeaderEpochCache.load(this.dir, (visit) => this.scanLeaderEpochs(visit));
+    this.epochs = epochs.cache;
+    this.recovery.leaderEpochProblem = epochs.problem;
+    // A crash can leave entries for a tail that never reached the disk, or for segments deleted since.
+    this.epochs.truncateFromEnd(this.endOffset);
+    this.epochs.truncateFromStart(this.startOffset);
+  }
+
+  /** Header-only pass over every segment: the partitionLeaderEpoch and base offset of each batch. */
+  private scanLeaderEpochs(visit: (epoch: number, baseOffset: number) => void): void {
+    for (const segment of this.segments) {
+      scanBatches(segment.fd, 0, segment.size, { validateCrc: false, scratch: SCAN_SCRATCH }, (b) => {
+        visit(b.buf.readInt32BE(b.offsetInBuf + LEADER_EPOCH_AT), b.baseOffset);
+        return true;
+      });
+    }
+  }
+
+  /** The newest leader epoch that wrote to (or, as leader, claimed) this log; -1 when none. */
+  get latestLeaderEpoch(): number {
+    return this.epochs.latestEpoch;
+  }
+
+  /** OffsetForLeaderEpoch: where `epoch` ends in this log (see LeaderEpochCache.endOffsetFor). */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.epochs.endOffsetFor(epoch, this.endOffset);
+  }
+
+  /** The leader epoch that wrote `offset`, or -1 when unknown. */
+  epochForOffset(offset: number): number {
+    return this.epochs.epochForOffset(offset);
+  }
+
+  /**
+   * A new leader claims `epoch` from the current log end before appending anything (as Kafka does), so a
+   * follower asking about the previous epoch learns it ended here even if this leader never writes again.
+   */
+  assignLeaderEpoch(epoch: number): void {
+    this.checkWritable();
+    this.epochs.assign(epoch, this.endOffset);
+  }
+
+  /** The leader-epoch cache entries, oldest first. */
+  leaderEpochEntries(): EpochEntry[] {
+    return this.epochs.list();
   }
 
   private checkWritable(): void {
@@ -209,6 +267,8 @@ export class PartitionLog implements FlushTarget {
     const lastOffset = baseOffset + batchLastOffsetDelta(batch);
     const now = Date.now();
     this.maybeRoll(size, baseOffset, lastOffset, now);
+    // Before the write: a failed checkpoint write must fail the append, not follow data already in the log.
+    if (leaderEpoch !== this.epochs.latestEpoch) this.epochs.assign(leaderEpoch, baseOffset);
     patchBatchOffsetAndEpoch(batch, baseOffset, leaderEpoch);
     this.writeBatch(batch, 0, size, baseOffset, lastOffset, now);
     return { baseOffset, lastOffset, logAppendTime: now };
@@ -244,6 +304,8 @@ export class PartitionLog implements FlushTarget {
       const last = base + batchLastOffsetDelta(batches, pos);
       const now = Date.now();
       this.maybeRoll(size, base, last, now);
+      const epoch = batches.readInt32BE(pos + LEADER_EPOCH_AT);
+      if (epoch !== this.epochs.latestEpoch) this.epochs.assign(epoch, base);
       this.writeBatch(batches, pos, size, base, last, now);
       if (firstOffset < 0) firstOffset = base;
       lastOffset = last;
@@ -529,7 +591,12 @@ export class PartitionLog implements FlushTarget {
   /** Removes everything at and after `offset` (whole batches: a batch holding `offset` goes entirely). */
   truncateTo(offset: number): void {
     this.checkWritable();
-    if (offset >= this.endOffset) return;
+    if (offset >= this.endOffset) {
+      // Nothing to cut, but an epoch claimed at the log end (a leader that never wrote) may conflict with the
+      // new leader's history: drop it, as Kafka does.
+      this.epochs.truncateFromEnd(this.endOffset);
+      return;
+    }
     if (offset < this.startOffset || offset <= this.segments[0]!.baseOffset) {
       this.truncateFullyAndStartAt(
         offset < this.startOffset ? offset : Math.min(offset, this.segments[0]!.baseOffset),
@@ -548,6 +615,7 @@ export class PartitionLog implements FlushTarget {
       writeCheckpoint(cleanerFile, active.baseOffset);
     this.activeDirty = true;
     this.durableOffset = Math.min(this.durableOffset, this.endOffset);
+    this.epochs.truncateFromEnd(this.endOffset);
     this.dataRemoved();
   }
 
@@ -564,6 +632,7 @@ export class PartitionLog implements FlushTarget {
     this.durableOffset = Math.min(this.durableOffset, offset);
     writeCheckpoint(joinPath(this.dir, LOG_START_OFFSET_FILE), offset);
     unlinkIfExists(joinPath(this.dir, CLEANER_CHECKPOINT_FILE));
+    this.epochs.clear();
     this.dataRemoved();
   }
 
@@ -574,6 +643,7 @@ export class PartitionLog implements FlushTarget {
     if (offset > this.startOffset) {
       this.startOffset = offset;
       writeCheckpoint(joinPath(this.dir, LOG_START_OFFSET_FILE), offset);
+      this.epochs.truncateFromStart(offset);
       this.deleteSegmentsBelowStart();
     }
     return this.startOffset;
@@ -618,6 +688,7 @@ export class PartitionLog implements FlushTarget {
     if (firstBase > this.startOffset) {
       this.startOffset = Math.min(firstBase, this.endOffset);
       writeCheckpoint(joinPath(this.dir, LOG_START_OFFSET_FILE), this.startOffset);
+      this.epochs.truncateFromStart(this.startOffset);
     }
     return deleted;
   }

@@ -6,12 +6,14 @@ import { MetadataCache } from '../metadata/metadata-cache';
 import { TopicController } from '../metadata/topic-controller';
 import { PartitionManager } from '../partitions/partition-manager';
 import { systemClock } from './clock';
-import { GroupCoordinator } from './group-coordinator';
+import { GroupCoordinator, type LogEndLookup } from './group-coordinator';
+import { GroupLeadership } from './group-leadership';
 import { OffsetsTopic } from './offsets-topic';
 
 /**
- * The group coordinator of this (single) broker, ready before the listener opens: `__consumer_offsets`
- * exists, every committed offset and stable group has been replayed from it, and offset retention runs
+ * The group coordinator, ready before the listener opens. Single node: `__consumer_offsets` exists and every
+ * committed offset and stable group has been replayed from it. Cluster: groups are loaded and unloaded as this
+ * broker gains and loses the leadership of their offsets partition (GroupLeadership). Offset retention runs
  * every `offsets.retention.check.interval.ms`.
  */
 export const groupCoordinatorProvider: FactoryProvider<GroupCoordinator> = {
@@ -38,14 +40,35 @@ export const groupCoordinatorProvider: FactoryProvider<GroupCoordinator> = {
       },
       systemClock,
       topic,
-      (name, p) => partitions.get(name, p)?.highWatermark ?? null,
+      clustered
+        ? commitBoundInCluster(metadata, partitions)
+        : (name, p) => partitions.get(name, p)?.highWatermark ?? null,
     );
-    const started = Date.now();
-    // Cluster mode: nothing is hosted before metadata arrives, so nothing is replayed (see ARCHITECTURE.md).
-    const records = clustered ? 0 : topic.replay((key, value) => coordinator.replay(key, value));
-    coordinator.finishLoad();
-    log.info({ records, ms: Date.now() - started }, 'replayed the offsets topic');
+    if (clustered) {
+      // Nothing is hosted before metadata arrives: each offsets partition is loaded when this broker starts
+      // leading it, and unloaded when it stops.
+      new GroupLeadership(coordinator, topic, partitions).attach();
+    } else {
+      const started = Date.now();
+      const records = topic.replay((key, value) => coordinator.replay(key, value));
+      coordinator.finishLoad();
+      log.info({ records, ms: Date.now() - started }, 'replayed the offsets topic');
+    }
     coordinator.startRetention(config['offsets.retention.check.interval.ms']);
     return coordinator;
   },
 };
+
+/**
+ * Cluster mode: the coordinator of a group is rarely the leader of the partitions it commits for, and a
+ * follower's copy lags the leader, so a commit is bounded by the log end only where this broker leads the
+ * partition (the leader's log end is never below what a consumer read from it, even just after a leader
+ * change). Elsewhere the partition only has to exist; like Kafka, the offset itself is not checked.
+ */
+function commitBoundInCluster(metadata: MetadataCache, partitions: PartitionManager): LogEndLookup {
+  return (name, index) => {
+    if (!metadata.topic(name)?.partitions[index]) return null;
+    const p = partitions.get(name, index);
+    return p?.isLeader ? p.logEndOffset : Number.POSITIVE_INFINITY;
+  };
+}

@@ -1,24 +1,8 @@
 import { ErrorCode } from '@tributary/protocol';
 import { FakeClock } from './fake-clock.test-helper';
 import type { JoinResult, SyncResult } from './group';
-import {
-  GroupCoordinator,
-  type GroupCoordinatorConfig,
-  type GroupStore,
-  type JoinInput,
-} from './group-coordinator';
-import type { StoreRecord } from './offsets-topic-records';
-
-/** An in-memory GroupStore: the records the coordinator would append to `__consumer_offsets`, in order. */
-class MemoryStore implements GroupStore {
-  readonly records: StoreRecord[] = [];
-  failing = false;
-  write(_groupId: string, records: StoreRecord[]): Promise<void> {
-    if (this.failing) return Promise.reject(new Error('disk full'));
-    this.records.push(...records);
-    return Promise.resolve();
-  }
-}
+import { GroupCoordinator, type GroupCoordinatorConfig, type JoinInput } from './group-coordinator';
+import { MemoryStore } from './memory-group-store.test-helper';
 
 const CONFIG: GroupCoordinatorConfig = {
   minSessionTimeoutMs: 1000,
@@ -419,7 +403,7 @@ describe('GroupCoordinator: offsets', () => {
         ],
       });
     await commit(3);
-    store.failing = true;
+    store.failing = new Error('disk full');
     expect((await commit(4))[0]!.partitions[0]!.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     expect(gc.fetchOffsets('s', null)[0]!.partitions[0]!.committedOffset).toBe(3);
   });

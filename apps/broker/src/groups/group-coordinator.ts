@@ -2,15 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { logger } from '@tributary/common';
 import { ErrorCode } from '@tributary/protocol';
 import type { Cancel, Clock } from './clock';
+import { CommittedOffsets } from './committed-offsets';
 import { Group, Member, type GroupState, type JoinResult, type Protocol, type SyncResult } from './group';
+import { GroupLoad } from './group-load';
+import { NotCoordinatorError, type GroupStore } from './group-store';
 import {
   groupKey,
   groupValue,
   offsetKey,
   offsetValue,
-  parseGroupValue,
-  parseKey,
-  parseOffsetValue,
   type StoredGroup,
   type StoredOffset,
   type StoreRecord,
@@ -26,12 +26,10 @@ export interface GroupCoordinatorConfig {
   maxMetadataBytes: number;
 }
 
-/** Where group records go: `__consumer_offsets` in the broker, memory in unit tests. Resolves once durable. */
-export interface GroupStore {
-  write(groupId: string, records: StoreRecord[]): Promise<void>;
-}
-
-/** Log end offset of a partition, or null if the topic partition does not exist. */
+/**
+ * The highest offset a commit may name for a partition (its log end), Infinity when the partition exists but
+ * its log end is not known here, or null if the topic partition does not exist.
+ */
 export type LogEndLookup = (topic: string, partition: number) => number | null;
 
 export interface JoinInput {
@@ -108,19 +106,32 @@ function joinError(memberId: string, errorCode: number): JoinResult {
   return { errorCode, generationId: -1, protocolName: '', leader: '', memberId, members: [] };
 }
 
+/** How far this coordinator is with a `__consumer_offsets` partition it leads (cluster mode). */
+interface PartitionLoadState {
+  state: 'loading' | 'loaded';
+  token: number;
+}
+
 /**
  * Kafka's classic group coordinator for the groups this broker owns: the membership state machine (Empty ->
  * PreparingRebalance -> CompletingRebalance -> Stable), session and rebalance timeouts, and committed offsets.
  * Every mutation of durable state goes through the GroupStore; the in-memory caches are rebuilt by replaying
- * it (`replay` + `finishLoad`). All methods run on the event loop, so no locking is needed.
+ * it. A single node replays every partition at startup (`replay` + `finishLoad`) and owns every group. In a
+ * cluster, groups follow the leadership of their `__consumer_offsets` partition: `beginPartitionLoad` +
+ * `completePartitionLoad` when this broker starts leading one, `unloadPartition` when it stops; `groupStatus`
+ * tells handlers whether a group is served here. All methods run on the event loop, so no locking is needed.
  */
 export class GroupCoordinator {
   private readonly log = logger('groups');
   private readonly groups = new Map<string, Group>();
-  /** group -> topic -> partition -> committed offset. */
-  private readonly offsets = new Map<string, Map<string, Map<number, StoredOffset>>>();
-  /** Group records seen during replay, turned into Group objects by finishLoad. */
-  private loadedGroups: Map<string, StoredGroup> | null = new Map();
+  private readonly offsets = new CommittedOffsets();
+  /** Single-node startup load, fed by `replay` until `finishLoad`. */
+  private startupLoad: GroupLoad | null = new GroupLoad(null, 0);
+  /** Single node: every group is ours once the startup load finished. */
+  private ownsAll = false;
+  /** Cluster: the offsets partitions this broker leads, loading or loaded. */
+  private readonly partitionLoads = new Map<number, PartitionLoadState>();
+  private nextLoadToken = 1;
   private cancelRetention: Cancel | null = null;
   private closed = false;
 
@@ -133,25 +144,106 @@ export class GroupCoordinator {
 
   // ---------------------------------------------------------------- loading
 
-  /** Applies one `__consumer_offsets` record during startup replay (later records win; null deletes). */
+  /** Single-node startup: applies one `__consumer_offsets` record (later records win; null deletes). */
   replay(key: Buffer, value: Buffer | null): void {
-    const k = parseKey(key);
-    if (k === null) return;
-    if (k.kind === 'offset') {
-      if (value === null) this.deleteOffset(k.group, k.topic, k.partition);
-      else this.setOffset(k.group, k.topic, k.partition, parseOffsetValue(value));
-    } else if (this.loadedGroups) {
-      if (value === null) this.loadedGroups.delete(k.group);
-      else this.loadedGroups.set(k.group, parseGroupValue(value));
-    }
+    (this.startupLoad ??= new GroupLoad(null, 0)).replay(key, value);
   }
 
-  /** Rebuilds groups from replayed records: members of a stable group keep their ids and must heartbeat again. */
+  /** Single-node startup: installs every replayed group and offset; this coordinator then owns every group. */
   finishLoad(): void {
-    const loaded = this.loadedGroups ?? new Map<string, StoredGroup>();
-    this.loadedGroups = null;
+    const load = this.startupLoad ?? new GroupLoad(null, 0);
+    this.startupLoad = null;
+    this.install(load);
+    this.ownsAll = true;
+    this.log.info(
+      { groups: this.groups.size },
+      `loaded ${this.groups.size} consumer groups from the offsets topic`,
+    );
+  }
+
+  /**
+   * Cluster: this broker now leads offsets partition `partition`. Whatever an earlier leadership left is
+   * dropped; until `completePartitionLoad` its groups answer COORDINATOR_LOAD_IN_PROGRESS. Feed the partition's
+   * records to the returned load.
+   */
+  beginPartitionLoad(partition: number): GroupLoad {
+    this.unloadPartition(partition);
+    const load = new GroupLoad(partition, this.nextLoadToken++);
+    this.partitionLoads.set(partition, { state: 'loading', token: load.token });
+    return load;
+  }
+
+  /**
+   * Cluster: installs a finished load and starts serving its groups. False (and nothing installed) when the
+   * partition was unloaded or loaded again meanwhile.
+   */
+  completePartitionLoad(load: GroupLoad): boolean {
+    if (load.partition === null)
+      throw new Error('completePartitionLoad takes a partition load; use finishLoad');
+    if (!this.isLoading(load)) return false;
+    const before = this.groups.size;
+    this.install(load);
+    this.partitionLoads.set(load.partition, { state: 'loaded', token: load.token });
+    this.log.info(
+      { partition: load.partition, groups: this.groups.size - before, records: load.records },
+      `now coordinating the groups of offsets partition ${load.partition}`,
+    );
+    return true;
+  }
+
+  /**
+   * Cluster: this broker no longer leads offsets partition `partition`. Its groups and offsets are dropped
+   * (no records are written: the new leader owns them now); members waiting in JoinGroup or SyncGroup get
+   * NOT_COORDINATOR and find the new coordinator.
+   */
+  unloadPartition(partition: number): void {
+    const had = this.partitionLoads.delete(partition);
+    let dropped = 0;
+    for (const group of [...this.groups.values()]) {
+      if (this.store.partitionFor(group.groupId) !== partition) continue;
+      this.dropGroup(group);
+      dropped++;
+    }
+    for (const id of this.offsets.groups())
+      if (this.store.partitionFor(id) === partition) this.offsets.deleteGroup(id);
+    if (had)
+      this.log.info({ partition, groups: dropped }, `stopped coordinating offsets partition ${partition}`);
+  }
+
+  /** The load is still the one its partition waits for (not unloaded or loaded again since it began). */
+  isLoading(load: GroupLoad): boolean {
+    if (load.partition === null) return false;
+    const current = this.partitionLoads.get(load.partition);
+    return current?.state === 'loading' && current.token === load.token;
+  }
+
+  /** Whether `groupId` is served here: NONE, COORDINATOR_LOAD_IN_PROGRESS (being loaded) or NOT_COORDINATOR. */
+  groupStatus(groupId: string): ErrorCode {
+    if (this.ownsAll) return ErrorCode.NONE;
+    const s = this.partitionLoads.get(this.store.partitionFor(groupId));
+    if (s === undefined) return ErrorCode.NOT_COORDINATOR;
+    return s.state === 'loading' ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
+  }
+
+  /** True while any offsets partition is being loaded (ListGroups cannot give a complete answer). */
+  get loading(): boolean {
+    for (const s of this.partitionLoads.values()) if (s.state === 'loading') return true;
+    return false;
+  }
+
+  /**
+   * Identifies the leadership a group is served under, so a store write that completes after its partition was
+   * unloaded (or reloaded) does not touch the caches of another leadership.
+   */
+  private servingToken(groupId: string): number {
+    if (this.ownsAll) return 0;
+    return this.partitionLoads.get(this.store.partitionFor(groupId))?.token ?? -1;
+  }
+
+  /** Turns replayed records into groups and offsets: members of a stable group keep their ids and must heartbeat again. */
+  private install(load: GroupLoad): void {
     const now = this.clock.now();
-    for (const [id, g] of loaded) {
+    for (const [id, g] of load.groups) {
       const group = new Group(id, g.stateTimestamp);
       group.generationId = g.generationId;
       group.protocolType = g.protocolType;
@@ -182,12 +274,27 @@ export class GroupCoordinator {
       }
       this.groups.set(id, group);
     }
+    const withOffsets = load.offsets.groups();
+    this.offsets.takeAll(load.offsets);
     // Groups known only by their committed offsets (standalone consumers, or group records compacted away).
-    for (const id of this.offsets.keys()) if (!this.groups.has(id)) this.groups.set(id, new Group(id, now));
-    this.log.info(
-      { groups: this.groups.size },
-      `loaded ${this.groups.size} consumer groups from the offsets topic`,
-    );
+    for (const id of withOffsets) if (!this.groups.has(id)) this.groups.set(id, new Group(id, now));
+  }
+
+  /** Forgets a group whose partition moved away; whoever waits on it is told to find the new coordinator. */
+  private dropGroup(group: Group): void {
+    this.cancelTimers(group);
+    group.pending.clear();
+    for (const m of group.members.values()) {
+      const jw = m.joinWaiter;
+      const sw = m.syncWaiter;
+      m.joinWaiter = null;
+      m.syncWaiter = null;
+      jw?.(joinError(m.memberId, ErrorCode.NOT_COORDINATOR));
+      sw?.({ errorCode: ErrorCode.NOT_COORDINATOR, assignment: EMPTY });
+    }
+    // Dead: callbacks still in flight for it (a store write finishing) find nothing to do.
+    group.transition('Dead', this.clock.now());
+    this.groups.delete(group.groupId);
   }
 
   /** Runs offset retention every `intervalMs` until close(). */
@@ -560,7 +667,7 @@ export class GroupCoordinator {
             'could not store the group assignment; members must rejoin',
           );
           if (group.state !== 'CompletingRebalance' || group.generationId !== generation) return;
-          this.failPendingSyncs(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+          this.failPendingSyncs(group, storeErrorCode(e));
           this.prepareRebalance(group, 'storing the assignment failed');
         },
       );
@@ -734,12 +841,12 @@ export class GroupCoordinator {
     this.groups.delete(groupId);
     const records = this.offsetTombstones(groupId, () => true);
     records.push({ key: groupKey(groupId), value: null });
-    this.offsets.delete(groupId);
+    this.offsets.deleteGroup(groupId);
     try {
       await this.store.write(groupId, records);
     } catch (e) {
       this.log.error({ err: e, group: groupId }, 'could not write group tombstones');
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      return storeErrorCode(e);
     }
     this.log.info({ group: groupId }, 'group deleted');
     return ErrorCode.NONE;
@@ -796,6 +903,7 @@ export class GroupCoordinator {
     }
     if (accepted.length === 0) return results;
     if (!this.groups.has(req.groupId)) this.groups.set(req.groupId, new Group(req.groupId, now));
+    const token = this.servingToken(req.groupId);
     try {
       await this.store.write(
         req.groupId,
@@ -804,10 +912,13 @@ export class GroupCoordinator {
           value: offsetValue(a.value),
         })),
       );
-      for (const a of accepted) this.setOffset(req.groupId, a.topic, a.partition, a.value);
+      // Durable (in the ISR) either way; the cache is only this leadership's. If the partition moved away
+      // meanwhile, the new coordinator reads the commit from its log.
+      if (this.servingToken(req.groupId) === token)
+        for (const a of accepted) this.offsets.set(req.groupId, a.topic, a.partition, a.value);
     } catch (e) {
       this.log.error({ err: e, group: req.groupId }, 'could not store committed offsets');
-      for (const a of accepted) a.result.errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      for (const a of accepted) a.result.errorCode = storeErrorCode(e);
     }
     return results;
   }
@@ -848,7 +959,7 @@ export class GroupCoordinator {
             errorCode: ErrorCode.NONE,
           };
     if (topics === null) {
-      return [...(byTopic ?? new Map<string, Map<number, StoredOffset>>())].map(([name, parts]) => ({
+      return [...(byTopic ?? new Map<string, ReadonlyMap<number, StoredOffset>>())].map(([name, parts]) => ({
         name,
         partitions: [...parts].sort((a, b) => a[0] - b[0]).map(([p, o]) => entry(p, o)),
       }));
@@ -900,27 +1011,10 @@ export class GroupCoordinator {
       for (const [p, o] of parts) {
         if (!which(o)) continue;
         out.push({ key: offsetKey(groupId, topic, p), value: null });
-        this.deleteOffset(groupId, topic, p);
+        this.offsets.delete(groupId, topic, p);
       }
     }
     return out;
-  }
-
-  private setOffset(group: string, topic: string, partition: number, v: StoredOffset): void {
-    let byTopic = this.offsets.get(group);
-    if (!byTopic) this.offsets.set(group, (byTopic = new Map()));
-    let parts = byTopic.get(topic);
-    if (!parts) byTopic.set(topic, (parts = new Map()));
-    parts.set(partition, v);
-  }
-
-  private deleteOffset(group: string, topic: string, partition: number): void {
-    const byTopic = this.offsets.get(group);
-    const parts = byTopic?.get(topic);
-    if (!byTopic || !parts) return;
-    parts.delete(partition);
-    if (parts.size === 0) byTopic.delete(topic);
-    if (byTopic.size === 0) this.offsets.delete(group);
   }
 
   private persistGroup(group: Group): Promise<void> {
@@ -944,4 +1038,9 @@ export class GroupCoordinator {
     };
     return this.store.write(group.groupId, [{ key: groupKey(group.groupId), value: groupValue(stored) }]);
   }
+}
+
+/** What a client is told when a store write failed: find the new coordinator, or retry this one. */
+function storeErrorCode(e: unknown): ErrorCode {
+  return e instanceof NotCoordinatorError ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE;
 }

@@ -7,6 +7,7 @@ import type { BrokerConfig } from '../config/broker-config';
 import { MetadataCache } from '../metadata/metadata-cache';
 import { ControllerError, TopicController } from '../metadata/topic-controller';
 import { PartitionManager } from '../partitions/partition-manager';
+import { GroupCoordinator } from './group-coordinator';
 import { OFFSETS_TOPIC, partitionForGroup } from './offsets-topic-records';
 
 export type GroupLocation = { errorCode: ErrorCode.NONE; broker: BrokerInfo } | { errorCode: ErrorCode };
@@ -14,7 +15,8 @@ export type GroupLocation = { errorCode: ErrorCode.NONE; broker: BrokerInfo } | 
 /**
  * Which broker coordinates a group: the leader of the group's `__consumer_offsets` partition. A single-node
  * broker leads all of them, so it owns every group. In a cluster, group requests reaching another broker get
- * NOT_COORDINATOR (the client asks FindCoordinator again), and the offsets topic is created on first use with
+ * NOT_COORDINATOR (the client asks FindCoordinator again), those reaching the new leader before it loaded the
+ * partition get COORDINATOR_LOAD_IN_PROGRESS, and the offsets topic is created on first use with
  * `offsets.topic.replication.factor` replicas (at most the live brokers).
  */
 @Injectable()
@@ -25,6 +27,7 @@ export class GroupOwnership {
     private readonly metadata: MetadataCache,
     private readonly controller: TopicController,
     private readonly partitions: PartitionManager,
+    private readonly groups: GroupCoordinator,
     @Inject(BROKER_CONFIG) private readonly config: BrokerConfig,
   ) {}
 
@@ -32,13 +35,18 @@ export class GroupOwnership {
     return this.config['coordinator.address'] !== null;
   }
 
-  /** NONE when this broker coordinates `groupId`, else the error to answer group requests with. */
+  /**
+   * NONE when this broker coordinates `groupId` now, else the error to answer group requests with:
+   * NOT_COORDINATOR (ask FindCoordinator again) or COORDINATOR_LOAD_IN_PROGRESS (retry shortly).
+   */
   check(groupId: string): ErrorCode {
     if (!this.clustered) return ErrorCode.NONE;
     const t = this.metadata.topic(OFFSETS_TOPIC);
     if (!t || t.partitions.length === 0) return ErrorCode.NOT_COORDINATOR;
     const p = this.partitions.get(OFFSETS_TOPIC, partitionForGroup(groupId, t.partitions.length));
-    return p && p.isLeader ? ErrorCode.NONE : ErrorCode.NOT_COORDINATOR;
+    if (!p || !p.isLeader) return ErrorCode.NOT_COORDINATOR;
+    // Led here: served once the partition's records are loaded (COORDINATOR_LOAD_IN_PROGRESS until then).
+    return this.groups.groupStatus(groupId);
   }
 
   /** FindCoordinator in a cluster: the broker leading the group's partition. */

@@ -5,7 +5,7 @@ import type { MetadataCache } from '../metadata/metadata-cache';
 import { ControllerError, type TopicController } from '../metadata/topic-controller';
 import type { Partition } from '../partitions/partition';
 import type { PartitionManager } from '../partitions/partition-manager';
-import type { GroupStore } from './group-coordinator';
+import { NotCoordinatorError, type GroupStore } from './group-store';
 import { OFFSETS_TOPIC, partitionForGroup, type StoreRecord } from './offsets-topic-records';
 
 const READ_CHUNK_BYTES = 1024 * 1024;
@@ -14,7 +14,8 @@ const MAX_UNCOMPRESSED_BATCH = 64 * 1024 * 1024;
 
 /**
  * The internal compacted topic `__consumer_offsets`: where the group coordinator appends commits and group
- * metadata, and what it replays at startup. Created on first start with `offsets.topic.num.partitions`
+ * metadata, and what it replays (single node: every partition at startup; cluster: a partition when this
+ * broker starts leading it). Created on first start with `offsets.topic.num.partitions`
  * partitions; an existing topic keeps its partition count (group placement depends on it).
  */
 export class OffsetsTopic implements GroupStore {
@@ -68,7 +69,9 @@ export class OffsetsTopic implements GroupStore {
     if (records.length === 0) return;
     const partition = this.partition(this.partitionFor(groupId));
     if (!partition.isLeader) {
-      throw new Error(`this broker no longer leads the ${OFFSETS_TOPIC} partition of group "${groupId}"`);
+      throw new NotCoordinatorError(
+        `this broker no longer leads the ${OFFSETS_TOPIC} partition of group "${groupId}"`,
+      );
     }
     const batch = encodeRecordBatchSync({ records: records.map((r) => ({ key: r.key, value: r.value })) });
     const res = await partition.appendInOrder(
@@ -82,43 +85,67 @@ export class OffsetsTopic implements GroupStore {
     if (partition.isReplicated) {
       // Like acks=all: a commit counts once the ISR has it, so it survives the loss of this broker.
       const r = await partition.awaitHighWatermark(res.lastOffset + 1, 30_000);
+      if (r === 'not-leader') {
+        throw new NotCoordinatorError(
+          `this broker lost the leadership of the ${OFFSETS_TOPIC} partition of group "${groupId}" before the write was replicated`,
+        );
+      }
       if (r !== 'replicated') throw new Error(`write to ${OFFSETS_TOPIC} was not replicated (${r})`);
     }
   }
 
-  /** Feeds every stored record, partition by partition and in offset order, to `visit`. */
+  /** Feeds every stored record, partition by partition and in offset order, to `visit` (single-node startup). */
   replay(visit: (key: Buffer, value: Buffer | null) => void): number {
     let count = 0;
     for (let i = 0; i < this.partitionCount; i++) {
-      const log = this.partition(i).log;
-      let offset = log.logStartOffset;
-      const end = log.logEndOffset;
+      const end = this.partition(i).logEndOffset;
+      let offset = 0;
       while (offset < end) {
-        const { chunks } = log.read(offset, READ_CHUNK_BYTES);
-        if (chunks.length === 0) break;
-        let next = offset;
-        for (const chunk of chunks) {
-          for (const b of scanBatches(chunk).batches) {
-            next = b.header.baseOffset + b.header.lastOffsetDelta + 1;
-            if ((b.header.attributes & ATTR_CONTROL) !== 0) continue;
-            const { records } = decodeRecordsSync(chunk.subarray(b.start, b.end), {
-              maxUncompressedBytes: MAX_UNCOMPRESSED_BATCH,
-            });
-            for (const r of records) {
-              if (r.key === null) continue;
-              try {
-                visit(r.key, r.value);
-                count++;
-              } catch (e) {
-                this.log.warn({ err: e, partition: i }, `skipping an unreadable record in ${OFFSETS_TOPIC}`);
-              }
-            }
-          }
-        }
-        if (next <= offset) break;
-        offset = next;
+        const step = this.replayChunk(i, offset, end, visit);
+        count += step.records;
+        if (step.next <= offset) break;
+        offset = step.next;
       }
     }
     return count;
+  }
+
+  /**
+   * Feeds the records of partition `index` from `from` (or its log start, if later) up to `end`, about one
+   * read's worth (1 MiB of batches), to `visit`. Returns where to continue (>= `end` when done; not above `from`
+   * when there is nothing more to read).
+   */
+  replayChunk(
+    index: number,
+    from: number,
+    end: number,
+    visit: (key: Buffer, value: Buffer | null) => void,
+  ): { next: number; records: number } {
+    const log = this.partition(index).log;
+    // Retention or compaction may have moved the log start past where the replay was.
+    const offset = Math.max(from, log.logStartOffset);
+    let next = offset;
+    let records = 0;
+    if (offset >= end) return { next: end, records };
+    const { chunks } = log.read(offset, READ_CHUNK_BYTES, end);
+    for (const chunk of chunks) {
+      for (const b of scanBatches(chunk).batches) {
+        next = b.header.baseOffset + b.header.lastOffsetDelta + 1;
+        if ((b.header.attributes & ATTR_CONTROL) !== 0) continue;
+        const decoded = decodeRecordsSync(chunk.subarray(b.start, b.end), {
+          maxUncompressedBytes: MAX_UNCOMPRESSED_BATCH,
+        });
+        for (const r of decoded.records) {
+          if (r.key === null) continue;
+          try {
+            visit(r.key, r.value);
+            records++;
+          } catch (e) {
+            this.log.warn({ err: e, partition: index }, `skipping an unreadable record in ${OFFSETS_TOPIC}`);
+          }
+        }
+      }
+    }
+    return { next, records };
   }
 }

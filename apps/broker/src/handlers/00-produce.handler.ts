@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { logger } from '@tributary/common';
 import { ApiKey, ErrorCode, ProduceRequest, ProduceResponse } from '@tributary/protocol';
+import { MetadataCache } from '../metadata/metadata-cache';
 import { ProduceAppender, type PartitionAppend } from '../partitions/produce-appender';
 import type { ApiHandler, RequestContext } from './api-handler';
 import { NO_RESPONSE } from './api-handler';
@@ -21,9 +22,21 @@ export class ProduceHandler implements ApiHandler<typeof ProduceRequest, typeof 
   readonly response = ProduceResponse;
   private readonly log = logger('produce');
 
-  constructor(private readonly appender: ProduceAppender) {}
+  constructor(
+    private readonly appender: ProduceAppender,
+    private readonly metadata: MetadataCache,
+  ) {}
 
   handle(
+    req: ProduceRequest,
+    ctx: RequestContext,
+  ): ProduceResponse | Promise<ProduceResponse | typeof NO_RESPONSE> | typeof NO_RESPONSE {
+    // Cluster mode: a topic created a moment ago may not be applied here yet; learn it before answering.
+    const wait = this.metadata.catchUpFor(req.topicData.map((t) => t.name));
+    return wait ? wait.then(() => this.produce(req, ctx)) : this.produce(req, ctx);
+  }
+
+  private produce(
     req: ProduceRequest,
     ctx: RequestContext,
   ): ProduceResponse | Promise<ProduceResponse> | typeof NO_RESPONSE {

@@ -19,6 +19,8 @@ const NO_LIMIT = 0x7fffffff;
  * Fetch sessions (v7+) are not kept: every fetch is answered as a full fetch with session id 0.
  * Cluster mode: only the leader answers (NOT_LEADER_OR_FOLLOWER elsewhere); a follower's fetch (replica_id >= 0)
  * reports its log end offset to the leader and may read up to the leader's log end, consumers up to the HW.
+ * A current_leader_epoch (v9+) is checked first, as Kafka does: older than ours is FENCED_LEADER_EPOCH, newer
+ * UNKNOWN_LEADER_EPOCH, so neither a stale client nor a follower of another leadership reads this log.
  */
 @Injectable()
 export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof FetchResponse> {
@@ -56,8 +58,6 @@ export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof Fetc
     const responses = req.topics.map((t) => ({
       topic: t.topic,
       partitions: t.partitions.map((p): PartitionData => {
-        const exists = this.metadata.topic(t.topic)?.partitions[p.partition] !== undefined;
-        const lead = this.partitions.leaderOf(t.topic, p.partition, exists);
         const out: PartitionData = {
           partitionIndex: p.partition,
           errorCode: ErrorCode.NONE,
@@ -68,11 +68,16 @@ export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof Fetc
           preferredReadReplica: -1,
           records: EMPTY,
         };
-        if (typeof lead === 'number') {
-          out.errorCode = lead;
+        const partition = this.partitions.get(t.topic, p.partition);
+        if (partition === undefined) {
+          const exists = this.metadata.topic(t.topic)?.partitions[p.partition] !== undefined;
+          out.errorCode = exists ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           return out;
         }
-        const partition = lead;
+        out.errorCode = partition.checkLeaderEpoch(p.currentLeaderEpoch);
+        if (out.errorCode === ErrorCode.NONE && !partition.isLeader)
+          out.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        if (out.errorCode !== ErrorCode.NONE) return out;
         const follower = req.replicaId >= 0 && partition.isReplicated;
         if (follower) partition.followerFetched(req.replicaId, p.fetchOffset, Date.now());
         const hw = partition.highWatermark;

@@ -10,7 +10,9 @@ const EARLIEST = -2;
 /**
  * ListOffsets v0-5: latest (-1) is the high watermark (the last stable offset too: no transactions),
  * earliest (-2) the log start offset, otherwise the first offset whose batch has a timestamp at or
- * after the one asked for, or -1 when there is none.
+ * after the one asked for, or -1 when there is none. v4+: the leader epoch of the answer (the current one for
+ * latest, the one that wrote the offset otherwise, as Kafka), and current_leader_epoch checked first
+ * (FENCED_LEADER_EPOCH when older than ours, UNKNOWN_LEADER_EPOCH when newer).
  */
 @Injectable()
 export class ListOffsetsHandler implements ApiHandler<typeof ListOffsetsRequest, typeof ListOffsetsResponse> {
@@ -31,27 +33,39 @@ export class ListOffsetsHandler implements ApiHandler<typeof ListOffsetsRequest,
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => {
-          const exists = this.metadata.topic(t.name)?.partitions[p.partitionIndex] !== undefined;
-          const partition = this.partitions.leaderOf(t.name, p.partitionIndex, exists);
-          if (typeof partition === 'number') {
-            return {
-              partitionIndex: p.partitionIndex,
-              errorCode: partition,
-              oldStyleOffsets: [],
-              timestamp: -1,
-              offset: -1,
-              leaderEpoch: -1,
-            };
+          const failed = (
+            errorCode: number,
+          ): ListOffsetsResponse['topics'][number]['partitions'][number] => ({
+            partitionIndex: p.partitionIndex,
+            errorCode,
+            oldStyleOffsets: [],
+            timestamp: -1,
+            offset: -1,
+            leaderEpoch: -1,
+          });
+          const partition = this.partitions.get(t.name, p.partitionIndex);
+          if (partition === undefined) {
+            const exists = this.metadata.topic(t.name)?.partitions[p.partitionIndex] !== undefined;
+            return failed(exists ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           }
+          const epochError = partition.checkLeaderEpoch(p.currentLeaderEpoch);
+          if (epochError !== ErrorCode.NONE) return failed(epochError);
+          if (!partition.isLeader) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
           let offset = -1;
           let timestamp = -1;
-          if (p.timestamp === LATEST) offset = partition.highWatermark;
-          else if (p.timestamp === EARLIEST) offset = partition.logStartOffset;
-          else {
+          let leaderEpoch = -1;
+          if (p.timestamp === LATEST) {
+            offset = partition.highWatermark;
+            leaderEpoch = partition.leaderEpoch;
+          } else if (p.timestamp === EARLIEST) {
+            offset = partition.logStartOffset;
+            leaderEpoch = partition.epochForOffset(offset);
+          } else {
             const found = partition.log.offsetForTimestamp(p.timestamp);
             if (found) {
               offset = found.offset;
               timestamp = found.timestamp;
+              leaderEpoch = partition.epochForOffset(offset);
             }
           }
           return {
@@ -60,7 +74,7 @@ export class ListOffsetsHandler implements ApiHandler<typeof ListOffsetsRequest,
             oldStyleOffsets: offset >= 0 ? [offset] : [],
             timestamp,
             offset,
-            leaderEpoch: partition.leaderEpoch,
+            leaderEpoch,
           };
         }),
       })),

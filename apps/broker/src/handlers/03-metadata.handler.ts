@@ -3,11 +3,15 @@ import type { TopicInfo } from '@tributary/cluster';
 import { ApiKey, ErrorCode, MetadataRequest, MetadataResponse } from '@tributary/protocol';
 import { BROKER_CONFIG } from '../broker.tokens';
 import type { BrokerConfig } from '../config/broker-config';
+import { CoordinatorController } from '../metadata/coordinator-controller';
 import { MetadataCache } from '../metadata/metadata-cache';
 import { ControllerError, TopicController } from '../metadata/topic-controller';
 import type { ApiHandler, RequestContext } from './api-handler';
 
 type TopicEntry = MetadataResponse['topics'][number];
+
+/** Longest a Metadata request waits for a starting cluster-mode broker to catch up with the coordinator. */
+const CATCH_UP_WAIT_MS = 5000;
 
 /**
  * Metadata v0-8. v0 treats an empty topic list as "all topics"; v1+ uses null for all and [] for none.
@@ -28,6 +32,7 @@ export class MetadataHandler implements ApiHandler<typeof MetadataRequest, typeo
   ) {}
 
   async handle(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> {
+    await this.caughtUp();
     const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
     const autoCreate =
       this.config['auto.create.topics.enable'] && (ctx.apiVersion < 4 || req.allowAutoTopicCreation);
@@ -52,8 +57,27 @@ export class MetadataHandler implements ApiHandler<typeof MetadataRequest, typeo
     };
   }
 
+  /**
+   * Cluster mode: the listener opens before the broker has registered and loaded the cluster metadata, and an
+   * answer from that empty view (no brokers, no topics) makes clients drop what they know. Wait until the
+   * registration entry is applied (bounded: with the coordinator away, answer with what there is).
+   */
+  private async caughtUp(): Promise<void> {
+    const c = this.metadata;
+    if (!(c instanceof CoordinatorController)) return;
+    const ready = (): boolean => c.brokerEpoch >= 0 && c.metadataOffset >= c.brokerEpoch;
+    for (let waited = 0; !ready() && waited < CATCH_UP_WAIT_MS; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
   private async lookup(name: string, autoCreate: boolean): Promise<TopicEntry> {
-    const known = this.metadata.topic(name);
+    let known = this.metadata.topic(name);
+    const wait = known ? null : this.metadata.catchUpFor([name]);
+    if (wait) {
+      await wait;
+      known = this.metadata.topic(name);
+    }
     if (known) return describe(known);
     if (!autoCreate) return missing(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     try {

@@ -3,7 +3,11 @@ import { ApiKey, ErrorCode, ListGroupsRequest, ListGroupsResponse } from '@tribu
 import { GroupCoordinator } from '../groups/group-coordinator';
 import type { ApiHandler } from './api-handler';
 
-/** ListGroups v0-2: every group this broker coordinates, including those that only hold committed offsets. */
+/**
+ * ListGroups v0-2: every group this broker coordinates, including those that only hold committed offsets.
+ * While an offsets partition is still being loaded here the list is incomplete: COORDINATOR_LOAD_IN_PROGRESS
+ * with the groups known so far, as Kafka answers.
+ */
 @Injectable()
 export class ListGroupsHandler implements ApiHandler<typeof ListGroupsRequest, typeof ListGroupsResponse> {
   readonly apiKey = ApiKey.ListGroups;
@@ -15,6 +19,7 @@ export class ListGroupsHandler implements ApiHandler<typeof ListGroupsRequest, t
   constructor(private readonly groups: GroupCoordinator) {}
 
   handle(): ListGroupsResponse {
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: this.groups.list() };
+    const errorCode = this.groups.loading ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
+    return { throttleTimeMs: 0, errorCode, groups: this.groups.list() };
   }
 }

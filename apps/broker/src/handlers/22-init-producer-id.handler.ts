@@ -1,12 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { logger } from '@tributary/common';
 import { ApiKey, ErrorCode, InitProducerIdRequest, InitProducerIdResponse } from '@tributary/protocol';
-import { ProducerIdManager } from '../producers/producer-id-manager';
+import { ProducerIdAllocator, ProducerIdsUnavailableError } from '../producers/producer-id-allocator';
 import type { ApiHandler, RequestContext } from './api-handler';
 
 /**
- * InitProducerId v0-1 for idempotent producers: a fresh producer id with epoch 0 (ids survive restarts, see
- * ProducerIdManager). Transactions are not supported: a transactional id gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+ * InitProducerId v0-1 for idempotent producers: a fresh producer id with epoch 0, unique across restarts and,
+ * in a cluster, across brokers (see ProducerIdAllocator). When no id can be had (a cluster broker that cannot
+ * reach the coordinator for its next block) the answer is COORDINATOR_NOT_AVAILABLE, which clients retry.
+ * Transactions are not supported: a transactional id gets TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
  * which kafkajs and librdkafka treat as fatal and report at once instead of retrying.
  */
 @Injectable()
@@ -21,9 +23,12 @@ export class InitProducerIdHandler implements ApiHandler<
   readonly response = InitProducerIdResponse;
   private readonly log = logger('producers');
 
-  constructor(private readonly ids: ProducerIdManager) {}
+  constructor(private readonly ids: ProducerIdAllocator) {}
 
-  handle(req: InitProducerIdRequest, ctx: RequestContext): InitProducerIdResponse {
+  handle(
+    req: InitProducerIdRequest,
+    ctx: RequestContext,
+  ): InitProducerIdResponse | Promise<InitProducerIdResponse> {
     if (req.transactionalId !== null) {
       this.log.warn(
         { transactionalId: req.transactionalId, clientId: ctx.clientId, remote: ctx.remote },
@@ -37,8 +42,33 @@ export class InitProducerIdHandler implements ApiHandler<
         producerEpoch: -1,
       };
     }
-    const producerId = this.ids.allocate();
+    let id: number | Promise<number>;
+    try {
+      id = this.ids.allocate();
+    } catch (e) {
+      return this.unavailable(e, ctx);
+    }
+    // Single node (and a cluster broker with ids at hand) answers synchronously.
+    if (typeof id === 'number') return this.allocated(id, ctx);
+    return id.then(
+      (producerId) => this.allocated(producerId, ctx),
+      (e: unknown) => this.unavailable(e, ctx),
+    );
+  }
+
+  private allocated(producerId: number, ctx: RequestContext): InitProducerIdResponse {
     this.log.debug({ producerId, clientId: ctx.clientId, remote: ctx.remote }, 'allocated producer id');
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 };
+  }
+
+  private unavailable(e: unknown, ctx: RequestContext): InitProducerIdResponse {
+    if (!(e instanceof ProducerIdsUnavailableError)) throw e;
+    this.log.warn({ err: e.message, clientId: ctx.clientId }, 'InitProducerId: no producer id available yet');
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+      producerId: -1,
+      producerEpoch: -1,
+    };
   }
 }

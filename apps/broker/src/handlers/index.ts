@@ -15,6 +15,7 @@ import { ApiVersionsHandler } from './18-api-versions.handler';
 import { CreateTopicsHandler } from './19-create-topics.handler';
 import { DeleteTopicsHandler } from './20-delete-topics.handler';
 import { InitProducerIdHandler } from './22-init-producer-id.handler';
+import { OffsetForLeaderEpochHandler } from './23-offset-for-leader-epoch.handler';
 import { DescribeConfigsHandler } from './32-describe-configs.handler';
 import { CreatePartitionsHandler } from './37-create-partitions.handler';
 import { DeleteGroupsHandler } from './42-delete-groups.handler';
@@ -38,6 +39,7 @@ export const HANDLERS = [
   CreateTopicsHandler,
   DeleteTopicsHandler,
   InitProducerIdHandler,
+  OffsetForLeaderEpochHandler,
   DescribeConfigsHandler,
   CreatePartitionsHandler,
   DeleteGroupsHandler,

@@ -20,6 +20,8 @@ export type ClusterListener = () => void;
 
 /** Registration retry while the coordinator is unreachable. */
 const RETRY_MS = 500;
+/** Longest a request for an unknown topic waits for the coordinator's metadata. */
+const CATCH_UP_MS = 1000;
 
 /**
  * Cluster mode: this broker's metadata comes from the coordinator. It registers (keeping the broker epoch it
@@ -126,6 +128,29 @@ export class CoordinatorController extends MetadataCache implements TopicControl
     return this.state.topic(topic)?.partitions[partition];
   }
 
+  /**
+   * Right after CreateTopics the broker that forwarded it knows the topic, the others learn it with their next
+   * heartbeat. A request naming a topic unknown here fetches the metadata log first (bounded), so the new
+   * leader does not answer UNKNOWN_TOPIC_OR_PARTITION for a topic clients were already told about.
+   */
+  override catchUpFor(names: readonly string[]): Promise<void> | null {
+    if (names.every((n) => this.state.topic(n) !== undefined)) return null;
+    const bounded = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, CATCH_UP_MS);
+      this.refresh().then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      );
+    });
+    return bounded;
+  }
+
   // ---- TopicController ----
 
   async createTopic(spec: CreateTopicSpec, validateOnly = false): Promise<TopicInfo> {
@@ -178,6 +203,16 @@ export class CoordinatorController extends MetadataCache implements TopicControl
       partitionEpoch,
       newIsr,
     });
+  }
+
+  /** The next block of producer ids for this incarnation (AllocateProducerIds); rejects when unreachable. */
+  allocateProducerIds(): Promise<{ firstId: number; size: number }> {
+    if (this.brokerEpochValue < 0) {
+      return Promise.reject(
+        new Error(`broker ${this.self.nodeId} is not registered with coordinator ${this.address} yet`),
+      );
+    }
+    return this.client.allocateProducerIds({ nodeId: this.self.nodeId, brokerEpoch: this.brokerEpochValue });
   }
 
   private async forward<T>(call: () => Promise<T>): Promise<T> {

@@ -1,10 +1,22 @@
 import type { PartitionInfo, TopicInfo } from '@tributary/cluster';
 import { ErrorCode } from '@tributary/protocol';
 import { logger } from '@tributary/common';
-import { fromTopicConfigs, LogManager, type LogConfig, type PartitionLog } from '@tributary/storage';
+import {
+  fromTopicConfigs,
+  HighWatermarkCheckpoint,
+  LogManager,
+  type LogConfig,
+  type PartitionLog,
+} from '@tributary/storage';
 import type { BrokerConfig } from '../config/broker-config';
 import type { MetadataListener } from '../metadata/local-controller';
 import { Partition } from './partition';
+
+/**
+ * Cluster mode: told after `reconcile` made this broker the leader of a partition (or leader again at a new
+ * leader epoch: `isLeader` true) or took leadership away (`isLeader` false, also when the topic is deleted).
+ */
+export type LeadershipListener = (topic: string, partition: number, isLeader: boolean) => void;
 
 /**
  * Owns the partitions this broker hosts: opens their logs when metadata says they exist and removes them
@@ -13,6 +25,9 @@ import { Partition } from './partition';
 export class PartitionManager implements MetadataListener {
   private readonly log = logger('partitions');
   private readonly partitions = new Map<string, Partition[]>();
+  /** Cluster mode: high watermarks saved across restarts; read at the first reconcile. */
+  private hwCheckpoint: HighWatermarkCheckpoint | null = null;
+  private readonly leadershipListeners: LeadershipListener[] = [];
 
   constructor(
     private readonly logs: LogManager,
@@ -22,6 +37,10 @@ export class PartitionManager implements MetadataListener {
   /** Opens every partition of the given topics (at startup, after recovery). */
   load(topics: readonly TopicInfo[]): void {
     for (const t of topics) this.topicCreated(t);
+  }
+
+  onLeadershipChange(listener: LeadershipListener): void {
+    this.leadershipListeners.push(listener);
   }
 
   get(topic: string, partition: number): Partition | undefined {
@@ -63,21 +82,56 @@ export class PartitionManager implements MetadataListener {
             info.partition,
             this.openLog(t.name, info.partition, this.logConfigFor(t)),
           );
-          p.enableReplication(selfId);
+          p.enableReplication(selfId, this.highWatermarks().take(t.name, info.partition));
           list[info.partition] = p;
         }
+        const wasLeader = p.isLeader;
+        const wasEpoch = p.leaderEpoch;
         this.applyRole(p, info, selfId);
+        if (p.isLeader !== wasLeader || (p.isLeader && p.leaderEpoch !== wasEpoch))
+          this.leadershipChanged(t.name, info.partition, p.isLeader);
         if (!p.isLeader && info.leader >= 0) followed.push({ partition: p, leader: info.leader });
       }
     }
     for (const [name, list] of [...this.partitions]) {
       if (names.has(name)) continue;
       this.partitions.delete(name);
+      for (const p of list) if (p?.isLeader) this.leadershipChanged(name, p.index, false);
       for (const p of list) p?.close();
       this.logs.deleteTopic(name);
       this.log.info({ topic: name }, 'topic deleted');
     }
     return followed;
+  }
+
+  private leadershipChanged(topic: string, partition: number, isLeader: boolean): void {
+    for (const l of this.leadershipListeners) {
+      try {
+        l(topic, partition, isLeader);
+      } catch (e) {
+        this.log.error({ err: e, topic, partition, isLeader }, 'a leadership listener failed');
+      }
+    }
+  }
+
+  private highWatermarks(): HighWatermarkCheckpoint {
+    if (this.hwCheckpoint === null) {
+      this.hwCheckpoint = new HighWatermarkCheckpoint(this.logs.dataDir);
+      if (this.hwCheckpoint.problem) this.log.warn(this.hwCheckpoint.problem);
+    }
+    return this.hwCheckpoint;
+  }
+
+  /**
+   * Cluster mode: saves every replicated partition's high watermark (periodically and at shutdown). Nothing
+   * is written before the first reconcile, so a restart cannot overwrite the saved values with an empty list.
+   */
+  checkpointHighWatermarks(): void {
+    if (this.hwCheckpoint === null) return;
+    const entries = this.all()
+      .filter((p) => p.isReplicated)
+      .map((p) => ({ topic: p.topic, partition: p.index, offset: p.highWatermark }));
+    this.hwCheckpoint.write(entries);
   }
 
   private applyRole(p: Partition, info: PartitionInfo & { partitionEpoch?: number }, selfId: number): void {

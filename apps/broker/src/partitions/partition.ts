@@ -1,8 +1,11 @@
-import { scanBatches } from '@tributary/protocol';
-import type { PartitionLog } from '@tributary/storage';
+import { logger } from '@tributary/common';
+import { ErrorCode, scanBatches } from '@tributary/protocol';
+import type { EpochEndOffset, PartitionLog } from '@tributary/storage';
 import { PartitionProducers } from '../producers/partition-producers';
 
 type Waiter = () => void;
+
+const log = logger('partitions');
 
 /** What an acks=all produce learns while it waits for the ISR. */
 export type ReplicationWait = 'replicated' | 'timeout' | 'not-leader';
@@ -37,6 +40,8 @@ export class Partition {
   private replicated = false;
   private leading = true;
   private hw = 0;
+  /** Follower: the log has not been checked against this leadership's log yet (OffsetForLeaderEpoch). */
+  private truncationPending = false;
   private readonly followers = new Map<number, FollowerProgress>();
   private hwWaiters: HwWaiter[] = [];
   /** Cluster view of this partition (cluster mode only). */
@@ -56,14 +61,15 @@ export class Partition {
   }
 
   /**
-   * Cluster mode: leadership comes from metadata. The high watermark starts at 0 (it is not checkpointed
-   * yet), so a restarted follower re-copies its log from the leader: slow but never keeps a divergent tail.
+   * Cluster mode: leadership comes from metadata. The high watermark starts where the last checkpoint left it
+   * (never past the log end), so a restarted leader serves its committed records at once; a divergent tail is
+   * found by leader epoch when the partition starts following (see `truncateToLeaderEpoch`).
    */
-  enableReplication(selfId: number): void {
+  enableReplication(selfId: number, checkpointedHighWatermark = 0): void {
     this.replicated = true;
     this.selfId = selfId;
     this.leading = false;
-    this.hw = 0;
+    this.hw = Math.max(0, Math.min(checkpointedHighWatermark, this.log.logEndOffset));
   }
 
   get isReplicated(): boolean {
@@ -119,10 +125,14 @@ export class Partition {
     return validEnd;
   }
 
-  /** Removes everything at and after `offset` from the log and the producer state. */
+  /**
+   * Removes everything at and after `offset` from the log and the producer state. At or past the log end only
+   * a leader epoch claimed there without data is dropped from the epoch cache.
+   */
   truncateTo(offset: number): void {
-    if (offset >= this.log.logEndOffset) return;
+    const before = this.log.logEndOffset;
     this.log.truncateTo(offset);
+    if (this.log.logEndOffset === before) return;
     this.producers.truncateTo(this.log.logEndOffset);
     this.hw = Math.min(this.hw, this.log.logEndOffset);
   }
@@ -146,8 +156,20 @@ export class Partition {
     this.leaderId = this.selfId;
     this.leaderEpoch = leaderEpoch;
     this.replicas = replicas;
+    this.truncationPending = false;
     this.updateIsr(isr, partitionEpoch);
     if (newLeadership) {
+      // Claim the epoch from the log end now: a follower asking where the previous epoch ended learns it
+      // ended here, even if the previous leader's longer tail made it to that follower (KIP-101).
+      try {
+        this.log.assignLeaderEpoch(leaderEpoch);
+      } catch (e) {
+        // Not fatal to the role change: the first append at this epoch claims it again, or fails and says why.
+        log.error(
+          { err: (e as Error).message, partition: `${this.topic}-${this.index}`, leaderEpoch },
+          'cannot record the new leader epoch in the epoch cache',
+        );
+      }
       // Followers' progress from an earlier leadership says nothing about this one.
       this.followers.clear();
       const now = Date.now();
@@ -158,8 +180,9 @@ export class Partition {
   }
 
   /**
-   * This broker follows `leaderId`. On a leader change the log is cut back to the high watermark: anything
-   * above it may not be on the new leader (the simple, safe form of epoch-based truncation).
+   * This broker follows `leaderId`. On a leader change nothing is cut yet: the replica fetcher first asks the
+   * leader where our latest epoch ends (OffsetForLeaderEpoch) and truncates there (`truncateToLeaderEpoch`);
+   * cutting to our own high watermark instead could drop acknowledged records it does not cover yet.
    */
   becomeFollower(
     leaderId: number,
@@ -177,12 +200,87 @@ export class Partition {
     this.partitionEpoch = partitionEpoch;
     this.followers.clear();
     if (changed) {
-      this.truncateTo(this.highWatermark);
+      this.truncationPending = true;
       const waiting = this.hwWaiters;
       this.hwWaiters = [];
       for (const w of waiting) w.resolve('not-leader');
       this.wake();
     }
+  }
+
+  /** Follower: true until the log was checked against the current leader's (no fetching before that). */
+  get needsTruncation(): boolean {
+    return this.truncationPending && !this.leading;
+  }
+
+  /** The newest leader epoch in this log (what a follower asks its leader about); -1 when none. */
+  get latestLeaderEpoch(): number {
+    return this.log.latestLeaderEpoch;
+  }
+
+  /** Follower whose log holds no leader epochs (empty): nothing can diverge, fetch from the log end. */
+  skipTruncation(): void {
+    this.truncationPending = false;
+  }
+
+  /**
+   * Follower: applies the leader's OffsetForLeaderEpoch answer for `askedEpoch` (our latest), as Kafka's
+   * fetcher does (KIP-279). When the leader names an epoch we also have, our log is cut to where that epoch
+   * ends on both sides and we are done. When it names an epoch we do not have, we cut to where our own
+   * history below it ends and ask again with our (now older) latest epoch. `done` false means: ask again.
+   */
+  truncateToLeaderEpoch(askedEpoch: number, leader: EpochEndOffset): { truncatedTo: number; done: boolean } {
+    const leo = this.log.logEndOffset;
+    let to: number;
+    let done = true;
+    if (leader.endOffset < 0) {
+      // The leader knows nothing of the epoch (nor anything older): only the committed part is certain.
+      to = this.highWatermark;
+    } else if (leader.epoch < 0) {
+      to = Math.min(leader.endOffset, leo);
+    } else {
+      const own = this.log.endOffsetForEpoch(leader.epoch);
+      if (own.endOffset < 0) {
+        // Our history starts after the leader's answer: its end offset is the best bound there is.
+        to = Math.min(leader.endOffset, leo);
+      } else if (own.epoch !== leader.epoch) {
+        to = Math.min(own.endOffset, leo);
+        done = false;
+      } else {
+        to = Math.min(own.endOffset, leader.endOffset, leo);
+      }
+    }
+    this.truncateTo(to);
+    // Each round removes our latest epoch; if it did not (nothing left to compare), stop asking.
+    if (!done && this.log.latestLeaderEpoch >= askedEpoch) done = true;
+    if (done) this.truncationPending = false;
+    return { truncatedTo: this.log.logEndOffset, done };
+  }
+
+  /**
+   * The error for a request that names the leader epoch it believes current (Fetch v9+, ListOffsets v4+,
+   * OffsetForLeaderEpoch v2+); -1 means "not given". Older than ours: the client is behind (FENCED_LEADER_EPOCH);
+   * newer: we are (UNKNOWN_LEADER_EPOCH, retriable). Both make clients refresh metadata.
+   */
+  checkLeaderEpoch(currentLeaderEpoch: number): ErrorCode {
+    if (currentLeaderEpoch < 0 || currentLeaderEpoch === this.leaderEpoch) return ErrorCode.NONE;
+    return currentLeaderEpoch < this.leaderEpoch
+      ? ErrorCode.FENCED_LEADER_EPOCH
+      : ErrorCode.UNKNOWN_LEADER_EPOCH;
+  }
+
+  /**
+   * Leader: where `epoch` ends in this log, for OffsetForLeaderEpoch. The current epoch ends at the log end
+   * (a single-node log that has not been written to yet has no cache entry but still answers so).
+   */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    if (epoch >= 0 && epoch === this.leaderEpoch) return { epoch, endOffset: this.log.logEndOffset };
+    return this.log.endOffsetForEpoch(epoch);
+  }
+
+  /** The leader epoch that wrote `offset` (ListOffsets answers it with the offset); -1 when unknown. */
+  epochForOffset(offset: number): number {
+    return this.log.epochForOffset(offset);
   }
 
   updateIsr(isr: readonly number[], partitionEpoch: number): void {

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ProducerIdAllocator } from './producer-id-allocator';
 
 /** Ids reserved per write of the block file: one fsync per this many InitProducerId calls. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
@@ -11,12 +12,12 @@ interface BlockFile {
 }
 
 /**
- * Hands out producer ids that stay unique across restarts: before using a block of ids it persists the end of
+ * Single node: hands out producer ids that stay unique across restarts: before using a block of ids it persists the end of
  * the block (`__metadata/producer-ids.json`, write-temp + fsync + rename), so a restart, even after kill -9,
  * starts past every id a previous run may have given out. Producer state rebuilt from the logs therefore never
  * mistakes a new producer for an old one.
  */
-export class ProducerIdManager {
+export class ProducerIdManager extends ProducerIdAllocator {
   private readonly dir: string;
   private readonly file: string;
   private next: number;
@@ -26,6 +27,7 @@ export class ProducerIdManager {
     dataDir: string,
     private readonly blockSize = PRODUCER_ID_BLOCK_SIZE,
   ) {
+    super();
     this.dir = join(dataDir, '__metadata');
     mkdirSync(this.dir, { recursive: true });
     this.file = join(this.dir, 'producer-ids.json');
@@ -33,7 +35,7 @@ export class ProducerIdManager {
     this.blockEnd = this.next;
   }
 
-  /** A fresh producer id (epoch 0 is the caller's). */
+  /** A fresh producer id (epoch 0 is the caller's); always synchronous. */
   allocate(): number {
     if (this.next >= this.blockEnd) {
       this.blockEnd = this.next + this.blockSize;

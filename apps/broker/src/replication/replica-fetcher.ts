@@ -1,9 +1,21 @@
 import { logger } from '@tributary/common';
-import { ApiKey, ErrorCode, FetchRequest, FetchResponse, Reader, Writer } from '@tributary/protocol';
+import {
+  ApiKey,
+  ErrorCode,
+  FetchRequest,
+  FetchResponse,
+  OffsetForLeaderEpochRequest,
+  OffsetForLeaderEpochResponse,
+  Reader,
+  Writer,
+} from '@tributary/protocol';
 import type { Partition } from '../partitions/partition';
 import { BrokerConnection } from './broker-connection';
 
 const FETCH_VERSION = 11;
+/** v3 carries our replica id and the leader epoch we follow (the leader refuses a stale or future one). */
+const EPOCH_VERSION = 3;
+const EPOCH_TIMEOUT_MS = 10_000;
 const PARTITION_MAX_BYTES = 1024 * 1024;
 const RESPONSE_MAX_BYTES = 16 * 1024 * 1024;
 const BACKOFF_MS = 200;
@@ -19,7 +31,9 @@ export interface ReplicaFetcherOptions {
 /**
  * Copies the partitions this broker follows from one leader: a loop of Fetch requests with replica_id = our
  * node id, from each partition's log end offset (which tells the leader how far we are), appending what comes
- * back at the leader's offsets and taking the leader's high watermark.
+ * back at the leader's offsets and taking the leader's high watermark. A partition that just started following
+ * (new leader or leader epoch, or a restart) first asks the leader where its latest epoch ends
+ * (OffsetForLeaderEpoch) and cuts any divergent tail there; only then does it fetch.
  */
 export class ReplicaFetcher {
   private readonly log = logger('replica-fetcher');
@@ -77,20 +91,24 @@ export class ReplicaFetcher {
     }
   }
 
-  /** One Fetch round trip; false when nothing could be fetched (errors everywhere), so the loop backs off. */
+  /**
+   * One round: the leader-epoch check for partitions that need it, then one Fetch for the others. False when
+   * nothing progressed (errors everywhere), so the loop backs off.
+   */
   private async fetchOnce(): Promise<boolean> {
     const conn = await this.connection();
+    const checked = await this.truncateByLeaderEpoch(conn);
     // What each partition looked like when asked: a response for an older leadership or log is dropped.
     const asked = new Map<string, { p: Partition; offset: number; epoch: number }>();
-    const byTopic = new Map<string, { partition: number; fetchOffset: number }[]>();
+    const byTopic = new Map<string, { partition: number; fetchOffset: number; leaderEpoch: number }[]>();
     for (const [key, p] of this.partitions) {
-      if (p.isLeader || p.leaderId !== this.opts.leaderId) continue;
+      if (p.isLeader || p.leaderId !== this.opts.leaderId || p.needsTruncation) continue;
       asked.set(key, { p, offset: p.logEndOffset, epoch: p.leaderEpoch });
       const list = byTopic.get(p.topic) ?? [];
-      list.push({ partition: p.index, fetchOffset: p.logEndOffset });
+      list.push({ partition: p.index, fetchOffset: p.logEndOffset, leaderEpoch: p.leaderEpoch });
       byTopic.set(p.topic, list);
     }
-    if (asked.size === 0) return false;
+    if (asked.size === 0) return checked;
     const req: FetchRequest = {
       replicaId: this.opts.selfId,
       maxWaitMs: this.opts.maxWaitMs,
@@ -103,7 +121,8 @@ export class ReplicaFetcher {
         topic,
         partitions: parts.map((x) => ({
           partition: x.partition,
-          currentLeaderEpoch: -1,
+          // A leader that moved on (or has not caught up) refuses us instead of serving another history.
+          currentLeaderEpoch: x.leaderEpoch,
           fetchOffset: x.fetchOffset,
           logStartOffset: -1,
           partitionMaxBytes: PARTITION_MAX_BYTES,
@@ -127,7 +146,87 @@ export class ReplicaFetcher {
         if (this.apply(p, r)) ok++;
       }
     }
-    return ok > 0;
+    return ok > 0 || checked;
+  }
+
+  /**
+   * KIP-101/279: for every partition that just started following, asks the leader where our latest leader
+   * epoch ends in its log and truncates ours to that point (or, when the leader's answer names an older
+   * epoch we do not have, to where our own history below it ends, and asks again next round). A follower
+   * whose log holds no epochs has nothing that can diverge and fetches from its log end. True when any
+   * partition progressed.
+   */
+  private async truncateByLeaderEpoch(conn: BrokerConnection): Promise<boolean> {
+    const asked = new Map<string, { p: Partition; leaderEpoch: number; asked: number; leo: number }>();
+    const byTopic = new Map<
+      string,
+      { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[]
+    >();
+    let progressed = false;
+    for (const [key, p] of this.partitions) {
+      if (p.isLeader || p.leaderId !== this.opts.leaderId || !p.needsTruncation) continue;
+      const latest = p.latestLeaderEpoch;
+      if (latest < 0) {
+        p.skipTruncation();
+        progressed = true;
+        continue;
+      }
+      asked.set(key, { p, leaderEpoch: p.leaderEpoch, asked: latest, leo: p.logEndOffset });
+      const list = byTopic.get(p.topic) ?? [];
+      list.push({ partition: p.index, currentLeaderEpoch: p.leaderEpoch, leaderEpoch: latest });
+      byTopic.set(p.topic, list);
+    }
+    if (asked.size === 0) return progressed;
+    const req: OffsetForLeaderEpochRequest = {
+      replicaId: this.opts.selfId,
+      topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+    };
+    const w = new Writer(128);
+    OffsetForLeaderEpochRequest.encode(w, EPOCH_VERSION, req);
+    const body = await conn.request(
+      ApiKey.OffsetForLeaderEpoch,
+      EPOCH_VERSION,
+      w.toBuffer(),
+      EPOCH_TIMEOUT_MS,
+    );
+    const res = OffsetForLeaderEpochResponse.decode(new Reader(body), EPOCH_VERSION);
+    for (const t of res.topics) {
+      for (const r of t.partitions) {
+        const a = asked.get(`${t.topic}\u0000${r.partition}`);
+        if (!a) continue;
+        const p = a.p;
+        // Leadership or log changed while the request was out: the next round asks again.
+        if (!p.needsTruncation || p.leaderEpoch !== a.leaderEpoch || p.logEndOffset !== a.leo) continue;
+        if (r.errorCode !== ErrorCode.NONE) {
+          // NOT_LEADER_OR_FOLLOWER, FENCED/UNKNOWN_LEADER_EPOCH: the leader's view or ours is about to change.
+          this.log.debug(
+            { partition: `${p.topic}-${p.index}`, errorCode: r.errorCode },
+            'leader refused the leader-epoch check; will retry',
+          );
+          continue;
+        }
+        const leader = { epoch: r.leaderEpoch, endOffset: Number(r.endOffset) };
+        const { truncatedTo, done } = p.truncateToLeaderEpoch(a.asked, leader);
+        progressed = true;
+        const detail = {
+          partition: `${p.topic}-${p.index}`,
+          askedEpoch: a.asked,
+          leaderEpoch: leader.epoch,
+          leaderEndOffset: leader.endOffset,
+          from: a.leo,
+          to: truncatedTo,
+        };
+        if (truncatedTo < a.leo) {
+          this.log.warn(
+            detail,
+            done ? 'truncated by leader epoch' : 'truncated by leader epoch; asking again',
+          );
+        } else if (done) {
+          this.log.debug(detail, 'log matches the leader by leader epoch; nothing truncated');
+        }
+      }
+    }
+    return progressed;
   }
 
   private apply(p: Partition, r: FetchResponse['responses'][number]['partitions'][number]): boolean {

@@ -6,6 +6,9 @@ import type { Partition } from '../partitions/partition';
 import type { FollowedPartition, PartitionManager } from '../partitions/partition-manager';
 import { ReplicaFetcher } from './replica-fetcher';
 
+/** Kafka's replica.high.watermark.checkpoint.interval.ms default. */
+const HW_CHECKPOINT_INTERVAL_MS = 5000;
+
 /**
  * Cluster mode: turns metadata into replication. On every metadata change it makes the hosted partitions
  * match (logs opened, leader or follower role, truncation on a leader change) and gives each leader broker a
@@ -18,6 +21,7 @@ export class ReplicaManager {
   private readonly fetchers = new Map<number, ReplicaFetcher>();
   private readonly isrInFlight = new Set<Partition>();
   private timer: NodeJS.Timeout | null = null;
+  private hwTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly controller: CoordinatorController,
@@ -31,13 +35,27 @@ export class ReplicaManager {
     const every = Math.max(50, Math.min(500, Math.floor(lagMs / 4)));
     this.timer = setInterval(() => this.maintainIsr(), every);
     this.timer.unref();
+    this.hwTimer = setInterval(() => this.checkpointHighWatermarks(), HW_CHECKPOINT_INTERVAL_MS);
+    this.hwTimer.unref();
   }
 
+  /** Stops fetching and saves the high watermarks one last time (a clean restart then resumes from them). */
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.hwTimer) clearInterval(this.hwTimer);
+    this.hwTimer = null;
+    this.checkpointHighWatermarks();
     for (const f of this.fetchers.values()) f.stop();
     this.fetchers.clear();
+  }
+
+  private checkpointHighWatermarks(): void {
+    try {
+      this.partitions.checkpointHighWatermarks();
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'cannot save the high-watermark checkpoint; will retry');
+    }
   }
 
   private metadataChanged(): void {

@@ -14,7 +14,12 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
-import { ClusterState, type ClusterSnapshot, type MetadataEntry } from '@tributary/cluster';
+import {
+  ClusterState,
+  type ClusterSnapshot,
+  type MetadataEntry,
+  type StoredClusterSnapshot,
+} from '@tributary/cluster';
 
 const LOG = 'metadata.log';
 const SNAPSHOT = 'snapshot.json';
@@ -58,7 +63,7 @@ export class MetadataLog {
     let state = new ClusterState();
     if (existsSync(snapPath)) {
       const text = readFileSync(snapPath, 'utf8');
-      const snap = parseLine(text.endsWith('\n') ? text.slice(0, -1) : text) as ClusterSnapshot | null;
+      const snap = parseLine(text.endsWith('\n') ? text.slice(0, -1) : text) as StoredClusterSnapshot | null;
       if (!snap) {
         throw new Error(
           `metadata snapshot ${snapPath} fails its checksum; it was written atomically, so the disk or a person changed it. ` +

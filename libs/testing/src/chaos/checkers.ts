@@ -1,5 +1,14 @@
 import { checkHistory, type HistoryMessage } from '../history';
-import type { HistoryOp, OffsetsOp, ReadMessage, ReadOp, SendOp } from './history-recorder';
+import type {
+  FaultOp,
+  HistoryOp,
+  MetadataOp,
+  MetadataPartition,
+  OffsetsOp,
+  ReadMessage,
+  ReadOp,
+  SendOp,
+} from './history-recorder';
 
 /**
  * Checkers over a recorded history (pure functions). Each returns a verdict with counts and the first examples.
@@ -334,16 +343,379 @@ export function checkCommittedOffsets(history: readonly HistoryOp[]): Verdict {
   );
 }
 
+/** What the checkers must know about the system under test that the history does not say. */
+export interface ClusterFacts {
+  /** Names (as in fault ops) of the nodes holding a replica of every partition of the workload topic. */
+  replicaNodes: readonly string[];
+  /** The topic's min.insync.replicas. */
+  minInsyncReplicas: number;
+}
+
+/** A single broker: one replica, min.insync.replicas 1. */
+export const SINGLE_NODE_FACTS: ClusterFacts = { replicaNodes: ['broker-0'], minInsyncReplicas: 1 };
+
+export interface Window {
+  from: number;
+  /** Infinity when it never closed. */
+  to: number;
+}
+
+/**
+ * Time windows during which `isDown(downNodes)` held, from the nemesis ops on `nodes`: a node is down from the
+ * completion of its `kill9` or `pause` until its `restart` or `resume` is invoked (so a window never includes a
+ * moment a node may already have been back).
+ */
+export function downWindows(
+  history: readonly HistoryOp[],
+  nodes: readonly string[],
+  isDown: (down: ReadonlySet<string>) => boolean,
+): Window[] {
+  const down = new Set<string>();
+  const windows: Window[] = [];
+  let open: number | null = null;
+  for (const op of history) {
+    if (op.f !== 'fault' || !nodes.includes(op.node)) continue;
+    const f = op as FaultOp;
+    if ((f.fault === 'kill9' || f.fault === 'pause') && f.type === 'ok') down.add(f.node);
+    else if ((f.fault === 'restart' || f.fault === 'resume') && f.type === 'invoke') down.delete(f.node);
+    else continue;
+    const now = isDown(down);
+    if (now && open === null) open = f.time;
+    if (!now && open !== null) {
+      windows.push({ from: open, to: f.time });
+      open = null;
+    }
+  }
+  if (open !== null) windows.push({ from: open, to: Infinity });
+  return windows;
+}
+
+const NOT_ENOUGH_REPLICAS = /NOT_ENOUGH_REPLICAS|in-sync replicas/i;
+
+/**
+ * Acknowledgements with too few replicas alive (F2). While fewer than min.insync.replicas replicas were up
+ * (killed or stopped), a send invoked inside that window cannot have reached min.insync.replicas copies, so it
+ * must not be acknowledged inside it (`ackedUnderMinIsr`: acks=all said ok with too few copies). Acks that
+ * arrive inside a window for sends invoked before it are legitimate (the copies were made before the nodes went
+ * down) and must survive: `lateAcksLost` counts those missing from the final read. Also counts how the sends
+ * inside the windows ended and how many errors named NOT_ENOUGH_REPLICAS(_AFTER_APPEND).
+ */
+export function checkMinIsrAcks(history: readonly HistoryOp[], facts: ClusterFacts): Verdict {
+  const total = facts.replicaNodes.length;
+  const windows = downWindows(
+    history,
+    facts.replicaNodes,
+    (down) => total - down.size < facts.minInsyncReplicas,
+  );
+  const inside = (t: number): Window | undefined => windows.find((w) => t >= w.from && t < w.to);
+  const finals = finalReadIndex(history);
+  const problems: string[] = [];
+  let sendsInWindow = 0;
+  let ackedUnderMinIsr = 0;
+  let refused = 0;
+  let unknown = 0;
+  let notEnoughReplicas = 0;
+  let lateAcks = 0;
+  let lateAcksLost = 0;
+  for (const s of paired(history, 'send')) {
+    const err = s.done?.error ?? '';
+    const w = inside(s.invoke.time);
+    if (w) {
+      sendsInWindow++;
+      if (NOT_ENOUGH_REPLICAS.test(err)) notEnoughReplicas++;
+      if (s.outcome === 'fail') refused++;
+      else if (s.outcome === 'info') unknown++;
+      else if (s.done!.time < w.to) {
+        ackedUnderMinIsr++;
+        problems.push(
+          `acked under min ISR: ${s.invoke.process} sent ${s.invoke.value} at ${s.invoke.time.toFixed(0)} ms, ` +
+            `acknowledged at ${s.done!.time.toFixed(0)} ms while fewer than ${facts.minInsyncReplicas} of ` +
+            `${total} replicas were up (${w.from.toFixed(0)}-${w.to.toFixed(0)} ms)`,
+        );
+      }
+      continue;
+    }
+    if (s.outcome === 'ok' && inside(s.done!.time)) {
+      lateAcks++;
+      if (finals !== null && !finals.get(s.invoke.topic)?.has(s.invoke.value)) {
+        lateAcksLost++;
+        problems.push(
+          `lost: ${s.invoke.value} was acknowledged at ${s.done!.time.toFixed(0)} ms while fewer than ` +
+            `${facts.minInsyncReplicas} replicas were up, and is not in the final read`,
+        );
+      }
+    } else if (NOT_ENOUGH_REPLICAS.test(err)) {
+      notEnoughReplicas++;
+    }
+  }
+  return verdict(
+    'min-isr-acks',
+    {
+      windows: windows.length,
+      sendsInWindow,
+      ackedUnderMinIsr,
+      refused,
+      unknown,
+      notEnoughReplicas,
+      lateAcks,
+      lateAcksLost,
+    },
+    problems,
+    ackedUnderMinIsr + lateAcksLost,
+  );
+}
+
+/**
+ * Cluster metadata (F3): what brokers answer in Metadata and what the coordinator holds, sampled through the
+ * run (`metadata` ops). A topic once listed must be listed by every later answer, with no fewer partitions and
+ * the same replicas (`lost`: metadata forgotten, e.g. by a restarted broker answering before it caught up or a
+ * coordinator that lost log entries); leader within the replicas and in the ISR, ISR within the replicas
+ * (`invalid`); per node, a partition's leader epoch and the coordinator's log offset and next producer id never
+ * go back (`regressed`); in the last answer of each node (taken after healing) every partition has a leader
+ * (`leaderless`).
+ */
+export function checkMetadata(history: readonly HistoryOp[]): Verdict {
+  const samples = paired(history, 'metadata').flatMap((p) => (p.outcome === 'ok' ? [p.done!] : []));
+  samples.sort((a, b) => a.time - b.time);
+  const problems: string[] = [];
+  let lost = 0;
+  let invalid = 0;
+  let regressed = 0;
+  let leaderless = 0;
+  const known = new Map<string, { partitions: number; replicas: Map<number, string>; seenAt: string }>();
+  const epochs = new Map<string, number>();
+  const offsets = new Map<string, { metadataOffset: number; nextProducerId: number }>();
+  const lastOf = new Map<string, MetadataOp>();
+  const at = (s: MetadataOp): string => `${s.node} at ${s.time.toFixed(0)} ms`;
+  for (const s of samples) {
+    lastOf.set(s.node, s);
+    const topics = new Map(s.topics.map((t) => [t.name, t]));
+    for (const [name, k] of known) {
+      const t = topics.get(name);
+      if (!t) {
+        lost++;
+        problems.push(`lost: ${at(s)} does not list topic ${name} (listed by ${k.seenAt})`);
+      } else if (t.partitions.length < k.partitions) {
+        lost++;
+        problems.push(
+          `lost: ${at(s)} lists ${t.partitions.length} partitions of ${name}, earlier ${k.partitions}`,
+        );
+      }
+    }
+    for (const t of s.topics) {
+      const k = known.get(t.name) ?? { partitions: 0, replicas: new Map<number, string>(), seenAt: at(s) };
+      k.partitions = Math.max(k.partitions, t.partitions.length);
+      known.set(t.name, k);
+      for (const p of t.partitions) {
+        const where = `${t.name}/${p.partition}`;
+        const replicas = [...p.replicas].sort((a, b) => a - b).join(',');
+        const before = k.replicas.get(p.partition);
+        if (before !== undefined && before !== replicas) {
+          lost++;
+          problems.push(`lost: ${at(s)} lists replicas [${replicas}] of ${where}, earlier [${before}]`);
+        }
+        k.replicas.set(p.partition, before ?? replicas);
+        const bad = invalidPartition(p);
+        if (bad) {
+          invalid++;
+          problems.push(`invalid: ${at(s)} says ${where} ${bad}`);
+        }
+        const ek = `${s.node} ${where}`;
+        const prevEpoch = epochs.get(ek) ?? -1;
+        if (p.leaderEpoch < prevEpoch) {
+          regressed++;
+          problems.push(
+            `regressed: ${at(s)} says ${where} leader epoch ${p.leaderEpoch}, earlier ${prevEpoch}`,
+          );
+        }
+        epochs.set(ek, Math.max(prevEpoch, p.leaderEpoch));
+      }
+    }
+    if (s.metadataOffset !== undefined) {
+      const prev = offsets.get(s.node) ?? { metadataOffset: -1, nextProducerId: -1 };
+      const next = s.nextProducerId ?? -1;
+      if (s.metadataOffset < prev.metadataOffset || next < prev.nextProducerId) {
+        regressed++;
+        problems.push(
+          `regressed: ${at(s)} metadata offset ${s.metadataOffset} / next producer id ${next}, earlier ` +
+            `${prev.metadataOffset} / ${prev.nextProducerId}`,
+        );
+      }
+      offsets.set(s.node, {
+        metadataOffset: Math.max(prev.metadataOffset, s.metadataOffset),
+        nextProducerId: Math.max(prev.nextProducerId, next),
+      });
+    }
+  }
+  for (const s of lastOf.values())
+    for (const t of s.topics)
+      for (const p of t.partitions)
+        if (p.leader < 0) {
+          leaderless++;
+          problems.push(`leaderless: the last answer of ${at(s)} has no leader for ${t.name}/${p.partition}`);
+        }
+  return verdict(
+    'metadata',
+    { samples: samples.length, topics: known.size, lost, invalid, regressed, leaderless },
+    problems,
+    lost + invalid + regressed + leaderless,
+  );
+}
+
+function invalidPartition(p: MetadataPartition): string | null {
+  if (p.isr.some((r) => !p.replicas.includes(r)))
+    return `ISR [${p.isr}] is not within replicas [${p.replicas}]`;
+  if (p.leader >= 0 && !p.replicas.includes(p.leader))
+    return `leader ${p.leader} is not a replica [${p.replicas}]`;
+  if (p.leader >= 0 && !p.isr.includes(p.leader)) return `leader ${p.leader} is not in the ISR [${p.isr}]`;
+  return null;
+}
+
+/**
+ * Liveness while the coordinator is down (F3): in every window of at least `minWindowMs` between the
+ * coordinator's kill and its restart, some send invoked inside the window was acknowledged inside it, some
+ * consumer poll returned messages, and some broker answered Metadata. Not a safety property: a scenario adds it
+ * when it kills the coordinator.
+ */
+export function checkServedWhileCoordinatorDown(history: readonly HistoryOp[], minWindowMs = 1000): Verdict {
+  const windows = downWindows(history, ['coordinator'], (down) => down.size > 0).filter(
+    (w) => w.to - w.from >= minWindowMs,
+  );
+  const within = (w: Window, from: number, to: number): boolean => from >= w.from && to < w.to;
+  const problems: string[] = [];
+  let acked = 0;
+  let polls = 0;
+  let metadata = 0;
+  let idle = 0;
+  for (const w of windows) {
+    const a = paired(history, 'send').filter(
+      (s) => s.outcome === 'ok' && within(w, s.invoke.time, s.done!.time),
+    ).length;
+    const p = paired(history, 'poll').filter(
+      (s) => s.outcome === 'ok' && within(w, s.invoke.time, s.done!.time) && s.done!.messages.length > 0,
+    ).length;
+    const m = paired(history, 'metadata').filter(
+      (s) => s.outcome === 'ok' && s.invoke.node !== 'coordinator' && within(w, s.invoke.time, s.done!.time),
+    ).length;
+    acked += a;
+    polls += p;
+    metadata += m;
+    if (a === 0 || p === 0 || m === 0) {
+      idle++;
+      problems.push(
+        `not served: coordinator down ${w.from.toFixed(0)}-${w.to.toFixed(0)} ms: ${a} acked sends, ${p} polls, ` +
+          `${m} metadata answers`,
+      );
+    }
+  }
+  return verdict(
+    'served-while-coordinator-down',
+    { windows: windows.length, acked, polls, metadata, idle },
+    problems,
+    idle,
+  );
+}
+
+/**
+ * Replicas (F1, F5): after the run every broker is stopped and each one's copy of each partition of the
+ * workload topic is read from its data dir (`replica-log` ops). Two copies, or a copy and the final read, must not
+ * hold different values at one offset (`diverged`: a zombie's or a dead leader's tail kept); every offset of the
+ * final read must be in every copy (`missing`: a replica back in the ISR without the committed data); no value
+ * twice in one copy (`duplicated`); every copy readable (`unreadable`). Records past the final read's end are
+ * counted (`unreadTail`), not judged.
+ */
+export function checkReplicaLogs(history: readonly HistoryOp[]): Verdict {
+  const reads = paired(history, 'replica-log');
+  const copies = reads.flatMap((p) => (p.outcome === 'ok' ? [p.done!] : []));
+  const finalByPartition = new Map<string, Map<number, string | null>>();
+  for (const r of okReads(history, 'read'))
+    for (const m of r.messages) {
+      const k = where(r.topic, m.partition);
+      const map = finalByPartition.get(k) ?? new Map<number, string | null>();
+      map.set(m.offset, m.value);
+      finalByPartition.set(k, map);
+    }
+  const problems: string[] = [];
+  let unreadable = 0;
+  for (const r of reads)
+    if (r.outcome !== 'ok') {
+      unreadable++;
+      problems.push(
+        `unreadable: ${r.invoke.node}'s copy of ${where(r.invoke.topic, r.invoke.partition)}: ${r.done?.error ?? 'no answer'}`,
+      );
+    }
+  let diverged = 0;
+  let missing = 0;
+  let duplicated = 0;
+  let unreadTail = 0;
+  let records = 0;
+  const byPartition = new Map<string, typeof copies>();
+  for (const c of copies) {
+    const k = where(c.topic, c.partition);
+    byPartition.set(k, [...(byPartition.get(k) ?? []), c]);
+  }
+  for (const [k, list] of byPartition) {
+    const final = finalByPartition.get(k) ?? new Map<number, string | null>();
+    const finalEnd = Math.max(-1, ...final.keys()) + 1;
+    const agreed = new Map<number, { value: string | null; node: string }>();
+    for (const [o, v] of final) agreed.set(o, { value: v, node: 'the final read' });
+    for (const c of list) {
+      records += c.messages.length;
+      const offsets = new Set<number>();
+      const values = new Map<string, number>();
+      for (const m of c.messages) {
+        offsets.add(m.offset);
+        if (m.offset >= finalEnd) unreadTail++;
+        const seen = agreed.get(m.offset);
+        if (seen === undefined) agreed.set(m.offset, { value: m.value, node: c.node });
+        else if (seen.value !== m.value) {
+          diverged++;
+          problems.push(
+            `diverged: ${c.node} has ${JSON.stringify(m.value)} at ${k}@${m.offset}, ${seen.node} ${JSON.stringify(seen.value)}`,
+          );
+        }
+        if (m.value !== null) {
+          const first = values.get(m.value);
+          if (first !== undefined) {
+            duplicated++;
+            problems.push(`duplicated: ${c.node} has ${m.value} at ${k}@${first} and @${m.offset}`);
+          } else values.set(m.value, m.offset);
+        }
+      }
+      const lacks = [...final.keys()].filter((o) => !offsets.has(o));
+      if (lacks.length > 0) {
+        missing += lacks.length;
+        problems.push(
+          `missing: ${c.node}'s copy of ${k} lacks ${lacks.length} offsets of the final read (first ${Math.min(...lacks)})`,
+        );
+      }
+    }
+  }
+  return verdict(
+    'replica-logs',
+    { copies: copies.length, records, diverged, missing, duplicated, unreadable, unreadTail },
+    problems,
+    diverged + missing + duplicated + unreadable,
+  );
+}
+
 export const CHECKERS = {
   'lost-writes': checkLostWrites,
   duplicates: checkDuplicates,
   'inconsistent-offsets': checkInconsistentOffsets,
   'send-order': checkSendOrder,
   'committed-offsets': checkCommittedOffsets,
+  'min-isr-acks': checkMinIsrAcks,
+  metadata: checkMetadata,
+  'replica-logs': checkReplicaLogs,
 } as const;
 
-export function runCheckers(history: readonly HistoryOp[]): Verdict[] {
-  return Object.values(CHECKERS).map((check) => check(history));
+/** Every checker over one history; `facts` describe the replicas (default: one broker). */
+export function runCheckers(
+  history: readonly HistoryOp[],
+  facts: ClusterFacts = SINGLE_NODE_FACTS,
+): Verdict[] {
+  return Object.values(CHECKERS).map((check) => check(history, facts));
 }
 
 /** A plain-text table of verdicts, then the examples of the failing ones. */

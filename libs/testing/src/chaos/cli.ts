@@ -22,7 +22,9 @@ function int(text: string): number {
 
 async function main(): Promise<void> {
   const program = new Command('chaos')
-    .description('Chaos scenarios against a real broker, checked Jepsen-style from the recorded history.')
+    .description(
+      'Chaos scenarios against real brokers (one, or a coordinator and three), checked Jepsen-style from the recorded history.',
+    )
     .requiredOption('--scenario <name>', `one of: ${scenarioNames().join(', ')}`)
     .option('--seed <n>', 'seed for every random choice (workload and faults)', int, Date.now() % 1_000_000)
     .option('--duration <time>', 'how long to inject faults (500ms, 30s, 2m)', duration, 60_000)
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
       'plain acks=all producers: duplicates become possible (shows the checkers bite)',
     )
     .option('--out <dir>', 'where run directories go', 'chaos-runs')
-    .option('--keep-data', 'keep the broker data dir even when every checker passes', false);
+    .option('--keep-data', 'keep the data dirs even when every checker passes', false);
   program.parse();
   const o = program.opts<{
     scenario: string;

@@ -9,6 +9,11 @@ export const GROUP_SESSION_TIMEOUT_MS = 6000;
  * One kafkajs consumer-group member: subscribes from the beginning, records every fetched batch as a `poll`, and
  * after each batch commits the offset after it (manual commits, autoCommit off), recording the commit. kafkajs
  * restarts the member itself after broker failures (restartOnFailure), re-reading from the committed offsets.
+ *
+ * A commit is `ok` only when kafkajs reported it done with its COMMIT_OFFSETS event (sent after the broker
+ * answered without error): `consumer.commitOffsets` also resolves, without committing anything, when the runner
+ * stopped while it retried (kafkajs runner.js returns when `!this.running`), e.g. during a rebalance or a
+ * restart after a broker failure. Such a commit is `info`.
  */
 export async function kafkajsGroupMemberTask(
   ctx: WorkloadContext,
@@ -17,6 +22,8 @@ export async function kafkajsGroupMemberTask(
 ): Promise<void> {
   const kafka = chaosKafka(ctx.cluster, `chaos-${proc}`, 10);
   let consumer: Consumer | null = null;
+  /** `topic/partition@offset` of commits kafkajs confirmed (COMMIT_OFFSETS event). */
+  const confirmed = new Set<string>();
   while (!ctx.stopped()) {
     if (consumer === null) {
       const c = kafka.consumer({
@@ -39,6 +46,10 @@ export async function kafkajsGroupMemberTask(
         continue;
       }
       consumer = c;
+      c.on(c.events.COMMIT_OFFSETS, (e) => {
+        for (const t of e.payload.topics)
+          for (const p of t.partitions) confirmed.add(`${t.topic}/${p.partition}@${String(p.offset)}`);
+      });
       // A crash kafkajs will not restart by itself: drop this member and join again with a fresh one.
       c.on(c.events.CRASH, (e) => {
         if (e.payload.restart || consumer !== c) return;
@@ -66,10 +77,16 @@ export async function kafkajsGroupMemberTask(
             offsets: [{ partition: batch.partition, offset: next }],
           });
           try {
+            const key = `${batch.topic}/${batch.partition}@${next}`;
+            confirmed.delete(key);
             await withTimeout('commit', 10_000, () =>
               c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(next) }]),
             );
-            op.ok();
+            if (confirmed.delete(key)) op.ok();
+            else
+              op.info(
+                new Error('kafkajs resolved commitOffsets without committing (its runner had stopped)'),
+              );
           } catch (e) {
             op.info(e);
           }

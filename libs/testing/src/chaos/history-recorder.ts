@@ -78,14 +78,56 @@ export interface FetchOffsetsOp extends OffsetsBase {
 
 export type OffsetsOp = CommitOp | FetchOffsetsOp;
 
-/** A fault injected by the nemesis (kill -9, restart, SIGSTOP, SIGCONT); the checkers ignore these. */
+/**
+ * A fault injected by the nemesis: `kill9`, `restart`, `pause` (SIGSTOP), `resume` (SIGCONT) on `node`, or
+ * `await-healthy` on `cluster` (waiting for every replica to be back in sync). The `min-isr-acks` and
+ * `served-while-coordinator-down` checkers read the node ones to know which nodes were down when.
+ */
 export interface FaultOp extends OpBase {
   f: 'fault';
   fault: string;
   node: string;
 }
 
-export type HistoryOp = SendOp | PollOp | FinalReadOp | CommitOp | FetchOffsetsOp | FaultOp;
+/** One partition as a Metadata answer (or the coordinator's state) described it. */
+export interface MetadataPartition {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+}
+
+/**
+ * Cluster metadata as one node answered it: a broker's Metadata response (every topic) or the coordinator's
+ * own state (`node: 'coordinator'`, with its metadata log offset). A read: failures are plain `fail`s.
+ */
+export interface MetadataOp extends OpBase {
+  f: 'metadata';
+  /** Which node answered (`broker-2`, `coordinator`). */
+  node: string;
+  topics: { name: string; partitions: MetadataPartition[] }[];
+  /** Node ids of the live brokers the answer listed (brokers only). */
+  brokers?: number[];
+  /** The coordinator's metadata log offset (coordinator only). */
+  metadataOffset?: number;
+  /** The next producer id the coordinator hands out (coordinator only). */
+  nextProducerId?: number;
+}
+
+/**
+ * One replica's copy of a partition, read from its data dir after the run (every broker stopped): what it would
+ * serve if it led. Not a client read; only the `replica-logs` checker looks at these.
+ */
+export interface ReplicaLogOp extends ReadBase {
+  f: 'replica-log';
+  /** The broker whose data dir was read. */
+  node: string;
+  partition: number;
+}
+
+export type HistoryOp =
+  SendOp | PollOp | FinalReadOp | CommitOp | FetchOffsetsOp | FaultOp | MetadataOp | ReplicaLogOp;
 
 type Common = 'index' | 'ref' | 'time' | 'type' | 'error';
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;

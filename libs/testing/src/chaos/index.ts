@@ -10,3 +10,7 @@ export * from './group-tasks';
 export * from './final-read';
 export * from './scenarios';
 export * from './run-chaos';
+export * from './metadata-probe';
+export * from './metadata-sampler';
+export * from './multi-broker-cluster';
+export * from './replica-logs';
