@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { logger } from '@tributary/common';
 import { ApiKey, ErrorCode, ProduceRequest, ProduceResponse } from '@tributary/protocol';
 import { MetadataCache } from '../metadata/metadata-cache';
+import { PartitionManager } from '../partitions/partition-manager';
 import { ProduceAppender, type PartitionAppend } from '../partitions/produce-appender';
 import type { ApiHandler, RequestContext } from './api-handler';
 import { NO_RESPONSE } from './api-handler';
@@ -21,19 +22,42 @@ export class ProduceHandler implements ApiHandler<typeof ProduceRequest, typeof 
   readonly request = ProduceRequest;
   readonly response = ProduceResponse;
   private readonly log = logger('produce');
+  /** Per connection: the produce request others must start after (set only while one waits for metadata). */
+  private readonly held = new Map<number, Promise<void>>();
 
   constructor(
     private readonly appender: ProduceAppender,
     private readonly metadata: MetadataCache,
+    private readonly partitions: PartitionManager,
   ) {}
 
   handle(
     req: ProduceRequest,
     ctx: RequestContext,
   ): ProduceResponse | Promise<ProduceResponse | typeof NO_RESPONSE> | typeof NO_RESPONSE {
-    // Cluster mode: a topic created a moment ago may not be applied here yet; learn it before answering.
-    const wait = this.metadata.catchUpFor(req.topicData.map((t) => t.name));
-    return wait ? wait.then(() => this.produce(req, ctx)) : this.produce(req, ctx);
+    // Cluster mode: the client may know of a new topic or a leadership change this broker has not applied yet
+    // (it heard from a broker that learned first). Answering NOT_LEADER for one batch and taking the next one a
+    // moment later would break an idempotent producer's sequence, so catch up with the coordinator first.
+    const wait = this.ledHere(req) ? null : this.metadata.refreshedSince(this.metadata.refreshMark());
+    const before = this.held.get(ctx.connectionId);
+    if (!wait && !before) return this.produce(req, ctx);
+    // Later requests on this connection queue behind this one, so their appends keep the pipelined order.
+    const started = Promise.all([before, wait]).then(() => undefined);
+    const result = started.then(() => this.produce(req, ctx));
+    this.held.set(ctx.connectionId, started);
+    void started.then(() => {
+      if (this.held.get(ctx.connectionId) === started) this.held.delete(ctx.connectionId);
+    });
+    return result;
+  }
+
+  /** True when this broker leads every partition the request names. */
+  private ledHere(req: ProduceRequest): boolean {
+    for (const t of req.topicData) {
+      for (const p of t.partitionData)
+        if (this.partitions.get(t.name, p.index)?.isLeader !== true) return false;
+    }
+    return true;
   }
 
   private produce(

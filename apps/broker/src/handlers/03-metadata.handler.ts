@@ -32,6 +32,7 @@ export class MetadataHandler implements ApiHandler<typeof MetadataRequest, typeo
   ) {}
 
   async handle(req: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> {
+    const mark = this.metadata.refreshMark();
     await this.caughtUp();
     const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
     const autoCreate =
@@ -42,7 +43,7 @@ export class MetadataHandler implements ApiHandler<typeof MetadataRequest, typeo
     } else {
       for (const { name } of req.topics ?? []) {
         if (name === null) continue;
-        topics.push(await this.lookup(name, autoCreate));
+        topics.push(await this.lookup(name, autoCreate, mark));
       }
     }
     return {
@@ -71,9 +72,9 @@ export class MetadataHandler implements ApiHandler<typeof MetadataRequest, typeo
     }
   }
 
-  private async lookup(name: string, autoCreate: boolean): Promise<TopicEntry> {
+  private async lookup(name: string, autoCreate: boolean, mark: number): Promise<TopicEntry> {
     let known = this.metadata.topic(name);
-    const wait = known ? null : this.metadata.catchUpFor([name]);
+    const wait = known ? null : this.metadata.refreshedSince(mark);
     if (wait) {
       await wait;
       known = this.metadata.topic(name);

@@ -20,7 +20,7 @@ export type ClusterListener = () => void;
 
 /** Registration retry while the coordinator is unreachable. */
 const RETRY_MS = 500;
-/** Longest a request for an unknown topic waits for the coordinator's metadata. */
+/** Longest a request waits for the coordinator's metadata before answering UNKNOWN_TOPIC or NOT_LEADER. */
 const CATCH_UP_MS = 1000;
 
 /**
@@ -39,6 +39,9 @@ export class CoordinatorController extends MetadataCache implements TopicControl
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private refreshing: Promise<void> | null = null;
+  /** Metadata fetches started, and the newest one finished (refreshedSince compares them to a mark). */
+  private refreshStarts = 0;
+  private refreshDone = 0;
   private readonly listeners: ClusterListener[] = [];
   private brokerCache: { offset: number; brokers: BrokerInfo[] } = { offset: -1, brokers: [] };
   private lastWarn = 0;
@@ -128,27 +131,26 @@ export class CoordinatorController extends MetadataCache implements TopicControl
     return this.state.topic(topic)?.partitions[partition];
   }
 
-  /**
-   * Right after CreateTopics the broker that forwarded it knows the topic, the others learn it with their next
-   * heartbeat. A request naming a topic unknown here fetches the metadata log first (bounded), so the new
-   * leader does not answer UNKNOWN_TOPIC_OR_PARTITION for a topic clients were already told about.
-   */
-  override catchUpFor(names: readonly string[]): Promise<void> | null {
-    if (names.every((n) => this.state.topic(n) !== undefined)) return null;
-    const bounded = new Promise<void>((resolve) => {
+  override refreshMark(): number {
+    return this.refreshStarts;
+  }
+
+  /** Waits for a metadata fetch that started after `mark` (see MetadataCache), at most CATCH_UP_MS. */
+  override refreshedSince(mark: number): Promise<void> | null {
+    if (this.refreshDone > mark) return null;
+    // A fetch already under way may have started before the request arrived: then one more is needed.
+    const inFlight = this.refreshing;
+    const caughtUp = inFlight
+      ? inFlight.then(() => (this.refreshDone > mark ? undefined : this.refresh()))
+      : this.refresh();
+    return new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, CATCH_UP_MS);
-      this.refresh().then(
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      );
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      caughtUp.then(done, done);
     });
-    return bounded;
   }
 
   // ---- TopicController ----
@@ -228,8 +230,11 @@ export class CoordinatorController extends MetadataCache implements TopicControl
 
   /** Fetches and applies metadata until caught up with the coordinator. One fetch loop at a time. */
   refresh(): Promise<void> {
-    this.refreshing ??= this.fetchAll().finally(() => {
+    if (this.refreshing) return this.refreshing;
+    const started = ++this.refreshStarts;
+    this.refreshing = this.fetchAll().finally(() => {
       this.refreshing = null;
+      this.refreshDone = Math.max(this.refreshDone, started);
     });
     return this.refreshing;
   }

@@ -8,12 +8,18 @@ export abstract class MetadataCache {
   abstract topic(name: string): TopicInfo | undefined;
   abstract topics(): readonly TopicInfo[];
 
+  /** A mark taken when a request arrives, for `refreshedSince`. */
+  refreshMark(): number {
+    return 0;
+  }
+
   /**
-   * A promise to wait on before answering for `names` when one of them is unknown here but may exist elsewhere
-   * (a cluster broker that has not yet applied a topic the coordinator already created); null when there is
-   * nothing to wait for, which is always the case on a single node.
+   * Cluster mode: a promise that settles once this broker's metadata includes every change the coordinator
+   * had made when `mark` was taken (bounded in time), or null when it already does. Before answering
+   * UNKNOWN_TOPIC_OR_PARTITION or NOT_LEADER_OR_FOLLOWER a broker waits on it: a client may have learned of a
+   * new topic or leader from a broker that heard of it first. Always null on a single node.
    */
-  catchUpFor(_names: readonly string[]): Promise<void> | null {
+  refreshedSince(_mark: number): Promise<void> | null {
     return null;
   }
 }
