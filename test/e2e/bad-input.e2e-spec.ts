@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { ApiKey, ErrorCode } from '@tributary/protocol';
+import { ApiKey, encodeRequestFrame, ErrorCode } from '@tributary/protocol';
 import {
   RawKafkaClient,
   corruptBatchCrc,
@@ -10,7 +10,6 @@ import {
   encodeMagicV1MessageSet,
   encodeProduceV3,
   encodeRecordBatch,
-  encodeRequestFrame,
   gzipBomb,
   startBroker,
   type BrokerHandle,
@@ -117,7 +116,13 @@ describe('broker: bad input on the wire', () => {
 
   it('closes the connection on a truncated frame (stream ends mid-request)', async () => {
     const c = await RawKafkaClient.connect(broker.port);
-    const full = encodeRequestFrame(ApiKey.Metadata, 1, 1, Buffer.from([0, 0, 0, 1, 0, 3, 0x61, 0x62, 0x63]));
+    const full = encodeRequestFrame(
+      ApiKey.Metadata,
+      1,
+      1,
+      Buffer.from([0, 0, 0, 1, 0, 3, 0x61, 0x62, 0x63]),
+      'raw-test',
+    );
     c.sendRaw(full.subarray(0, full.length - 4));
     c.end();
     expect(await c.waitClosed()).toBe(true);

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Admin, type Consumer } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { PRODUCER_ID_BLOCK_SIZE } from '@tributary/cluster';
 import {
   ApiKey,
@@ -10,7 +10,7 @@ import {
   Reader,
   Writer,
 } from '@tributary/protocol';
-import { RawKafkaClient, sleep, startCluster, type ClusterHandle } from '@tributary/testing';
+import { RawKafkaClient, sleep, clusterKafka, startCluster, type ClusterHandle } from '@tributary/testing';
 
 jest.setTimeout(180_000);
 
@@ -157,12 +157,7 @@ describe('cluster: group coordination moves with the offsets partition leadershi
         'replica.lag.time.max.ms': 5000,
       },
     });
-    kafka = new Kafka({
-      clientId: 'cluster-groups-e2e',
-      brokers: cluster.bootstrap,
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 },
-    });
+    kafka = clusterKafka(cluster, 'cluster-groups-e2e');
     admin = kafka.admin();
     await admin.connect();
   });

@@ -1,10 +1,11 @@
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { type Kafka, type Producer } from 'kafkajs';
 import { ApiKey, ErrorCode, ProduceRequest, ProduceResponse, Reader, Writer } from '@tributary/protocol';
 import {
   RawKafkaClient,
   checkHistory,
   encodeRecordBatch,
   sleep,
+  clusterKafka,
   startCluster,
   type ClusterHandle,
   type HistoryMessage,
@@ -30,12 +31,7 @@ describe('three-broker cluster with a coordinator', () => {
       leaseMs: LEASE_MS,
       brokerConfig: { 'offsets.topic.num.partitions': 3, 'replica.lag.time.max.ms': 5000 },
     });
-    kafka = new Kafka({
-      clientId: 'cluster-e2e',
-      brokers: cluster.bootstrap,
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 },
-    });
+    kafka = clusterKafka(cluster, 'cluster-e2e');
   });
 
   afterAll(async () => {

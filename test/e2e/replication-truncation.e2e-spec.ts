@@ -26,6 +26,7 @@ import {
   readPartitions,
   sleep,
   startBroker,
+  clusterKafka,
   startCluster,
   type ClusterBroker,
   type ClusterHandle,
@@ -55,12 +56,7 @@ describe('replication truncation by leader epoch', () => {
       leaseMs: LEASE_MS,
       brokerConfig: { 'offsets.topic.num.partitions': 1, 'replica.fetch.wait.max.ms': REPLICA_FETCH_WAIT_MS },
     });
-    kafka = new Kafka({
-      clientId: 'truncation-e2e',
-      brokers: cluster.bootstrap,
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 },
-    });
+    kafka = clusterKafka(cluster, 'truncation-e2e');
   });
 
   afterAll(async () => {

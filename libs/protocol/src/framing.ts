@@ -1,3 +1,5 @@
+import { Writer } from './primitives/writer';
+
 /**
  * Splits a TCP byte stream into size-prefixed frames. The declared size is checked against `maxFrameBytes`
  * before anything is allocated, and bytes are only concatenated once a whole frame has arrived, so a peer
@@ -62,4 +64,22 @@ export class FrameSplitter {
     this.chunks = [Buffer.concat(this.chunks, this.buffered)];
     return head.readInt32BE(0);
   }
+}
+
+/**
+ * A size-prefixed request as a client sends it: int32 size, request header v1 (api key, version, correlation
+ * id, client id), body. Used by the broker's replica fetchers and by test clients.
+ */
+export function encodeRequestFrame(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  body: Buffer,
+  clientId: string | null,
+): Buffer {
+  const w = new Writer(64);
+  w.int32(0).int16(apiKey).int16(apiVersion).int32(correlationId).nullableString(clientId);
+  const head = w.toBuffer();
+  head.writeInt32BE(head.length - 4 + body.length, 0);
+  return Buffer.concat([head, body]);
 }

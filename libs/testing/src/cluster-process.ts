@@ -309,3 +309,13 @@ async function waitFor(
     await sleep(100);
   }
 }
+
+/** A kafkajs client for a test cluster: quiet, and retrying long enough to ride out a leader election. */
+export function clusterKafka(cluster: ClusterHandle, clientId: string): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: cluster.bootstrap,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
+}

@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { Writer } from '@tributary/protocol';
+import { encodeRequestFrame } from '@tributary/protocol';
 import { trackSocket } from './socket-registry';
 
 /**
@@ -118,20 +118,4 @@ export class RawKafkaClient {
       }
     }
   }
-}
-
-/** Size-prefixed request: int32 size, header v1 (key, version, correlation id, client id), body. */
-export function encodeRequestFrame(
-  apiKey: number,
-  apiVersion: number,
-  correlationId: number,
-  body: Buffer,
-  clientId: string | null = 'raw-test',
-): Buffer {
-  const w = new Writer(64);
-  w.int16(apiKey).int16(apiVersion).int32(correlationId).nullableString(clientId);
-  const payload = Buffer.concat([w.toBuffer(), body]);
-  const size = Buffer.alloc(4);
-  size.writeInt32BE(payload.length, 0);
-  return Buffer.concat([size, payload]);
 }

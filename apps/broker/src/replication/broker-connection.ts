@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { Writer } from '@tributary/protocol';
+import { encodeRequestFrame, FrameSplitter } from '@tributary/protocol';
 
 /**
  * A Kafka protocol connection from this broker to another (a follower to its leader): frames requests with
@@ -7,7 +7,8 @@ import { Writer } from '@tributary/protocol';
  * Any socket error fails every pending request; the caller drops the connection and makes a new one.
  */
 export class BrokerConnection {
-  private buffered: Buffer = Buffer.alloc(0);
+  /** Responses are as large as the fetch asked for (16 MiB here) plus headers; anything far larger is a bad stream. */
+  private readonly frames = new FrameSplitter(256 * 1024 * 1024);
   private nextCorrelation = 1;
   private readonly pending = new Map<number, { resolve: (b: Buffer) => void; reject: (e: Error) => void }>();
   private closed = false;
@@ -53,10 +54,7 @@ export class BrokerConnection {
   request(apiKey: number, apiVersion: number, body: Buffer, timeoutMs: number): Promise<Buffer> {
     if (this.closed) return Promise.reject(new Error(`connection to ${this.where} is closed`));
     const correlationId = this.nextCorrelation++;
-    const w = new Writer(64);
-    w.int32(0).int16(apiKey).int16(apiVersion).int32(correlationId).nullableString(this.clientId);
-    const head = w.toBuffer();
-    head.writeInt32BE(head.length - 4 + body.length, 0);
+    const frame = encodeRequestFrame(apiKey, apiVersion, correlationId, body, this.clientId);
     return new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);
@@ -73,7 +71,7 @@ export class BrokerConnection {
           reject(e);
         },
       });
-      this.socket.write(Buffer.concat([head, body]));
+      this.socket.write(frame);
     });
   }
 
@@ -82,17 +80,17 @@ export class BrokerConnection {
   }
 
   private onData(d: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? d : Buffer.concat([this.buffered, d]);
-    while (this.buffered.length >= 4) {
-      const size = this.buffered.readInt32BE(0);
-      if (this.buffered.length < 4 + size) return;
-      const frame = this.buffered.subarray(4, 4 + size);
-      this.buffered = this.buffered.subarray(4 + size);
-      const waiter = this.pending.get(frame.readInt32BE(0));
-      if (waiter) {
-        this.pending.delete(frame.readInt32BE(0));
+    try {
+      this.frames.push(d, (frame) => {
+        const correlationId = frame.readInt32BE(0);
+        const waiter = this.pending.get(correlationId);
+        if (!waiter) return;
+        this.pending.delete(correlationId);
         waiter.resolve(frame.subarray(4));
-      }
+      });
+    } catch {
+      // A size no Kafka response has: the stream is unusable; 'close' fails what is pending.
+      this.socket.destroy();
     }
   }
 }

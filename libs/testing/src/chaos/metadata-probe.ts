@@ -2,6 +2,7 @@ import { ClusterState, CoordinatorClient } from '@tributary/cluster';
 import { ApiKey, MetadataRequest, MetadataResponse, Reader, Writer } from '@tributary/protocol';
 import { RawKafkaClient } from '../raw-kafka-client';
 import type { MetadataPartition } from './history-recorder';
+import { withTimeout } from './workload-context';
 
 /** What one node says the cluster looks like (the payload of a `metadata` history op). */
 export interface MetadataView {
@@ -22,7 +23,7 @@ const METADATA_VERSION = 7; // the first with leader epochs
  */
 export async function brokerMetadata(port: number, timeoutMs = 2000): Promise<MetadataView> {
   const connecting = RawKafkaClient.connect(port);
-  const client = await withDeadline(connecting, timeoutMs, `connect to ${port}`).catch((e: unknown) => {
+  const client = await withTimeout(`connect to ${port}`, timeoutMs, () => connecting).catch((e: unknown) => {
     // A connection made after we gave up must not stay open.
     connecting.then((c) => c.destroy()).catch(() => undefined);
     throw e;
@@ -106,21 +107,5 @@ export function coordinatorClient(address: string, timeoutMs = 2000): Coordinato
     host: address.slice(0, colon),
     port: Number(address.slice(colon + 1)),
     requestTimeoutMs: timeoutMs,
-  });
-}
-
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not complete within ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e instanceof Error ? e : new Error(String(e)));
-      },
-    );
   });
 }
