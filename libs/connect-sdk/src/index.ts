@@ -1,0 +1,5 @@
+export * from './records';
+export * from './errors';
+export * from './tasks';
+export * from './define-connector';
+export * from './validate-config';

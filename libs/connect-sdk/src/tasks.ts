@@ -1,0 +1,61 @@
+import type { Logger } from 'pino';
+import type {
+  SinkRecord,
+  SourceOffset,
+  SourcePartition,
+  SourcePosition,
+  SourceRecord,
+  TopicPartitionOffsets,
+} from './records';
+
+interface TaskContextBase<C> {
+  readonly connector: string;
+  readonly taskId: number;
+  /** The connector's config after validation and defaults (one task's share of it when split). */
+  readonly config: C;
+  readonly log: Logger;
+  /** Aborted when the task is being stopped; long waits inside the task should honour it. */
+  readonly signal: AbortSignal;
+}
+
+export interface SourceTaskContext<C> extends TaskContextBase<C> {
+  /** The last durable offset the framework holds for a source partition, or null if it has none. */
+  offsetFor(partition: SourcePartition): SourceOffset | null;
+  /** Every stored offset of this connector, for sources whose partitions are not known in advance. */
+  storedOffsets(): readonly SourcePosition[];
+}
+
+/**
+ * A source task reads from the outside world. The framework owns offsets: it sends the records, waits for the
+ * brokers to ack them, writes the offsets durably, and only then calls `commit` so the task may release the
+ * upstream position (e.g. confirm an LSN). A task never persists its own position.
+ */
+export interface SourceTask<C> {
+  start(ctx: SourceTaskContext<C>): Promise<void>;
+  /** Next records, in order; may wait briefly (about a second) and return [] when there is nothing new. */
+  poll(signal: AbortSignal): Promise<SourceRecord[]>;
+  /** Called with the latest position per source partition whose records are acked and whose offsets are durable. */
+  commit?(acked: readonly SourcePosition[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface SinkTaskContext<C> extends TaskContextBase<C> {
+  /**
+   * Hands a record the target rejected for good (a 4xx, a mapping error) to the connector's `errors` policy:
+   * the DLQ with `tolerance: all`, a task failure with `none`. Never skip a record silently.
+   */
+  reportErrant(record: SinkRecord, error: Error): Promise<void>;
+}
+
+/**
+ * A sink task writes to the outside world. `put` may buffer; `flush` returns once the target has acknowledged
+ * everything put so far. The framework commits consumer offsets only after `flush` resolved, so a sink must be
+ * idempotent on replay (records after the last commit are delivered again after a crash).
+ */
+export interface SinkTask<C> {
+  start(ctx: SinkTaskContext<C>): Promise<void>;
+  put(records: readonly SinkRecord[]): Promise<void>;
+  /** `offsets` is the next offset per topic partition covered by this flush. */
+  flush(offsets: TopicPartitionOffsets): Promise<void>;
+  stop(): Promise<void>;
+}
