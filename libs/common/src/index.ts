@@ -3,3 +3,4 @@ export * from './suggest';
 export * from './config-error';
 export * from './config-file';
 export * from './kafkajs-cluster';
+export * from './partition-fetcher';

@@ -1,4 +1,5 @@
 import { CliError, UsageError } from './client-options';
+import { FetchError } from '@tributary/common';
 
 /** What kafkajs attaches to its errors; read defensively because the shapes vary by error class. */
 interface KafkajsErrorShape {
@@ -55,7 +56,7 @@ const ECONN =
  * start a broker, Kafka error codes get a hint, anything else keeps the client's own message.
  */
 export function explainError(what: string, e: unknown, bootstrap: string): string {
-  if (e instanceof UsageError || e instanceof CliError) return `${what}: ${e.message}`;
+  if (e instanceof UsageError || e instanceof CliError || e instanceof FetchError) return `${what}: ${e.message}`;
   const errs = chain(e);
   const conn = errs.find(
     (x) =>

@@ -9,7 +9,7 @@ import {
 } from '../client/client-options';
 import { createKafka } from '../client/kafka-client';
 import { compileFormat, fromKafkajs, jsonLine, type ConsumedMessage } from '../client/message-format';
-import { PartitionFetcher } from '../client/partition-fetcher';
+import { PartitionFetcher } from '@tributary/common';
 import { onExit, runCommand } from '../client/run-command';
 
 interface ConsumeOptions extends ClientOptions {
@@ -206,7 +206,7 @@ async function consumeAssigned(
 
   while (!out.isDone && positions.size > 0) {
     const round = await fetcher.fetch(positions, 500);
-    for (const m of round.messages) if (!out.print(m)) break;
+    for (const m of round.messages) if (!out.print(fromKafkajs(topic, m.partition, m))) break;
     positions = round.positions;
     for (const p of [...positions.keys()]) if (atEnd(p)) positions.delete(p);
   }

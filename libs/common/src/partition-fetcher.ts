@@ -1,15 +1,25 @@
 import type { Kafka } from 'kafkajs';
-import { kafkajsCluster, type KafkajsCluster } from '@tributary/common';
-import { CliError } from './client-options';
-import { fromKafkajs, type ConsumedMessage } from './message-format';
+import { kafkajsCluster, type KafkajsCluster, type KafkajsMessage } from './kafkajs-cluster';
 
 /**
  * Plain Fetch requests for chosen partitions, without a consumer group (kcat -C style assignment). kafkajs has
  * no public assign-style consumer, so this uses its cluster object (request encoders, batch decoder, registered
  * codecs) through the Kafka instance's private factory symbol; the same technique as the test harness's reader.
+ * Used by `tributary consume` and by the connect worker to read its internal topics to the end.
  */
+/** A fetched record with its partition and numeric offset; bytes as stored. */
+export interface FetchedMessage extends KafkajsMessage {
+  partition: number;
+  offsetNumber: number;
+}
+
+/** A fetch failed in a way retrying the same request cannot fix; the message says what to do. */
+export class FetchError extends Error {
+  override readonly name = 'FetchError';
+}
+
 export interface FetchRound {
-  messages: ConsumedMessage[];
+  messages: FetchedMessage[];
   /** Next offset to fetch per partition after this round. */
   positions: Map<number, number>;
   highWatermarks: Map<number, number>;
@@ -48,7 +58,7 @@ export class PartitionFetcher {
     const byLeader = new Map<number, number[]>();
     for (const p of positions.keys()) {
       const leader = this.leaders.get(p);
-      if (leader === undefined) throw new CliError(`topic "${this.topic}" has no partition ${p}`);
+      if (leader === undefined) throw new FetchError(`topic "${this.topic}" has no partition ${p}`);
       byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
     }
     const round: FetchRound = { messages: [], positions: new Map(positions), highWatermarks: new Map() };
@@ -75,12 +85,12 @@ export class PartitionFetcher {
         for (const pr of res.responses.find((t) => t.topicName === this.topic)?.partitions ?? []) {
           const from = positions.get(pr.partition)!;
           if (pr.errorCode === OFFSET_OUT_OF_RANGE) {
-            throw new CliError(
+            throw new FetchError(
               `offset ${from} is out of range for ${this.topic}/${pr.partition}; use --from-beginning or an offset shown by \`tributary topics describe ${this.topic}\``,
             );
           }
           if (pr.errorCode !== 0)
-            throw new CliError(
+            throw new FetchError(
               `fetch from ${this.topic}/${pr.partition} at offset ${from} failed with Kafka error code ${pr.errorCode}`,
             );
           round.highWatermarks.set(pr.partition, Number(pr.highWatermark));
@@ -90,13 +100,13 @@ export class PartitionFetcher {
             // Whole stored batches come back, so the first may start before the requested offset.
             if (o < next) continue;
             next = o + 1;
-            if (!m.isControlRecord) round.messages.push(fromKafkajs(this.topic, pr.partition, m));
+            if (!m.isControlRecord) round.messages.push({ ...m, partition: pr.partition, offsetNumber: o });
           }
           round.positions.set(pr.partition, next);
         }
       }),
     );
-    round.messages.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+    round.messages.sort((a, b) => a.partition - b.partition || a.offsetNumber - b.offsetNumber);
     return round;
   }
 }
