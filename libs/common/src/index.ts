@@ -4,3 +4,4 @@ export * from './config-error';
 export * from './config-file';
 export * from './kafkajs-cluster';
 export * from './partition-fetcher';
+export * from './kafkajs-codecs';

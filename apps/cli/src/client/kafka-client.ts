@@ -1,5 +1,5 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { registerKafkajsCodecs } from './kafkajs-codecs';
+import { registerKafkajsCodecs } from '@tributary/common';
 import { UsageError, type ClientOptions } from './client-options';
 
 /** Splits and checks `--bootstrap host:port[,host:port]`. */

@@ -10,7 +10,7 @@ const codec = (c: Compression) => () => ({
 });
 
 /**
- * kafkajs ships only gzip; the CLI plugs in the broker's own snappy (xerial), lz4 (frame) and zstd codecs.
+ * kafkajs ships only gzip; the CLI and the connect worker plug in the broker's own snappy (xerial), lz4 (frame) and zstd codecs.
  * (The compat tests deliberately use an independent implementation in libs/testing instead.)
  */
 export function registerKafkajsCodecs(): void {
