@@ -10,11 +10,14 @@ const swc = [
   },
 ];
 const moduleNameMapper = {
+  '^@tributary/connectors$': '<rootDir>/connectors',
   '^@tributary/connectors/([^/]+)$': '<rootDir>/connectors/$1/src',
   '^@tributary/broker$': '<rootDir>/apps/broker/src',
   '^@tributary/broker/(.*)$': '<rootDir>/apps/broker/src/$1',
   '^@tributary/coordinator$': '<rootDir>/apps/coordinator/src',
   '^@tributary/coordinator/(.*)$': '<rootDir>/apps/coordinator/src/$1',
+  '^@tributary/connect$': '<rootDir>/apps/connect/src',
+  '^@tributary/connect/(.*)$': '<rootDir>/apps/connect/src/$1',
   '^@tributary/([a-z-]+)$': '<rootDir>/libs/$1/src',
   '^@tributary/([a-z-]+)/(.*)$': '<rootDir>/libs/$1/src/$2',
 };

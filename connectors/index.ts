@@ -1,5 +1,12 @@
+import type { ConnectorDefinition } from '@tributary/connect-sdk';
+import { fileSink } from '@tributary/connectors/file-sink';
+import { fileSource } from '@tributary/connectors/file-source';
+
 /**
- * The connector registry: every connector plugin is imported here, statically (docs/adr/0001). Connectors
- * arrive with the connect worker; the list is empty until then.
+ * The connector registry: every connector plugin is imported here, statically (docs/adr/0001). A pipeline
+ * file's `type` names one of these.
  */
-export const CONNECTORS: readonly unknown[] = [];
+export const CONNECTORS: readonly ConnectorDefinition[] = [
+  fileSource as ConnectorDefinition,
+  fileSink as ConnectorDefinition,
+];

@@ -7,6 +7,9 @@ import { registerProduce } from './commands/produce.command';
 import { registerConsume } from './commands/consume.command';
 import { registerGroups } from './commands/groups.command';
 import { registerCoordinator } from './commands/coordinator.command';
+import { registerConnect } from './commands/connect.command';
+import { registerValidate } from './commands/validate.command';
+import { CONNECTORS } from '@tributary/connectors';
 
 /** `tributary` entry point: one subcommand per file in ./commands. */
 const program = new Command()
@@ -21,6 +24,8 @@ registerProduce(program);
 registerConsume(program);
 registerGroups(program);
 registerCoordinator(program);
+registerConnect(program);
+registerValidate(program, CONNECTORS);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`tributary: ${e instanceof Error ? e.message : String(e)}\n`);

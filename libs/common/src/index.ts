@@ -5,3 +5,4 @@ export * from './config-file';
 export * from './kafkajs-cluster';
 export * from './partition-fetcher';
 export * from './kafkajs-codecs';
+export * from './canonical-json';

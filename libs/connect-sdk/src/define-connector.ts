@@ -33,8 +33,12 @@ export interface SinkConnectorDefinition<S extends z.ZodType = z.ZodType> extend
 export type ConnectorDefinition = SourceConnectorDefinition | SinkConnectorDefinition;
 
 /** Declares a connector plugin; register it in `connectors/index.ts`. */
-export function defineConnector<S extends z.ZodType>(def: SourceConnectorDefinition<S>): SourceConnectorDefinition<S>;
-export function defineConnector<S extends z.ZodType>(def: SinkConnectorDefinition<S>): SinkConnectorDefinition<S>;
+export function defineConnector<S extends z.ZodType>(
+  def: SourceConnectorDefinition<S>,
+): SourceConnectorDefinition<S>;
+export function defineConnector<S extends z.ZodType>(
+  def: SinkConnectorDefinition<S>,
+): SinkConnectorDefinition<S>;
 export function defineConnector(def: ConnectorDefinition): ConnectorDefinition {
   if (!/^[a-z][a-z0-9-]*$/.test(def.name)) {
     throw new Error(`connector name "${def.name}" must be lower-case letters, digits and dashes`);

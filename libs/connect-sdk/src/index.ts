@@ -3,3 +3,4 @@ export * from './errors';
 export * from './tasks';
 export * from './define-connector';
 export * from './validate-config';
+export * from './duration';

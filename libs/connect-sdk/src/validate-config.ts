@@ -55,7 +55,10 @@ export function validateConfig<S extends z.ZodType>(schema: S, raw: unknown): Co
       continue;
     }
     if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
-      problems.push({ path, message: `missing required key "${String(path[path.length - 1] ?? '')}" (${issue.expected})` });
+      problems.push({
+        path,
+        message: `missing required key "${String(path[path.length - 1] ?? '')}" (${issue.expected})`,
+      });
       continue;
     }
     problems.push({ path, message: issue.message });

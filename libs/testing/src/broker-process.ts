@@ -20,6 +20,13 @@ export interface StartBrokerOptions {
   startTimeoutMs?: number;
   /** Script to run instead of the built CLI (the harness's own tests use a stand-in). */
   entry?: string;
+  /**
+   * Command-line arguments instead of `start --data-dir D --kafka-port P` (e.g. a connect worker, whose REST
+   * port is then `port`: readiness is the same "accepts TCP connections on port").
+   */
+  args?: (port: number, dataDir: string) => string[];
+  /** Names the process in logs and errors; default "broker". */
+  label?: string;
 }
 
 export interface BrokerHandle {
@@ -74,11 +81,14 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
 
-  const args = ['start', '--data-dir', dataDir, '--kafka-port', String(port)];
+  const args = opts.args
+    ? opts.args(port, dataDir)
+    : ['start', '--data-dir', dataDir, '--kafka-port', String(port)];
   if (configPath) args.push('--config', configPath);
+  const label = opts.label ?? 'broker';
 
   const launch = async (): Promise<void> => {
-    append(`\n=== starting broker: ${main} ${args.join(' ')} ===\n`);
+    append(`\n=== starting ${label}: ${main} ${args.join(' ')} ===\n`);
     const proc = spawn(process.execPath, [main, ...args], {
       cwd: repoRoot(),
       env: { ...process.env, ...opts.env },
@@ -92,7 +102,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     exited = new Promise<void>((resolve) => {
       proc.once('exit', (code, signal) => {
         exitInfo = signal ? `killed by ${signal}` : `exited with code ${code}`;
-        append(`\n=== broker ${exitInfo} ===\n`);
+        append(`\n=== ${label} ${exitInfo} ===\n`);
         resolve();
       });
     });
@@ -101,7 +111,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
     for (;;) {
       if (exitInfo !== null) {
         throw new Error(
-          `broker ${exitInfo} before listening on 127.0.0.1:${port}; its output:\n${log.slice(-8000)}`,
+          `${label} ${exitInfo} before listening on 127.0.0.1:${port}; its output:\n${log.slice(-8000)}`,
         );
       }
       if (await acceptsConnections(port)) return;
@@ -109,7 +119,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
         proc.kill('SIGKILL');
         await exited;
         throw new Error(
-          `broker did not accept connections on 127.0.0.1:${port} within ${startTimeoutMs} ms; its output:\n${log.slice(-8000)}`,
+          `${label} did not accept connections on 127.0.0.1:${port} within ${startTimeoutMs} ms; its output:\n${log.slice(-8000)}`,
         );
       }
       await sleep(100);
@@ -127,7 +137,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
       return;
     }
     const timer = setTimeout(() => {
-      append(`\n=== broker did not exit ${STOP_GRACE_MS} ms after ${signal}; sending SIGKILL ===\n`);
+      append(`\n=== ${label} did not exit ${STOP_GRACE_MS} ms after ${signal}; sending SIGKILL ===\n`);
       proc.kill('SIGKILL');
     }, STOP_GRACE_MS);
     await exited;

@@ -16,3 +16,4 @@ export * from './group-member-process';
 export * from './kafkajs-group-member';
 export * from './chaos';
 export * from './cluster-process';
+export * from './connect-process';

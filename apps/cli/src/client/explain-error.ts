@@ -56,7 +56,8 @@ const ECONN =
  * start a broker, Kafka error codes get a hint, anything else keeps the client's own message.
  */
 export function explainError(what: string, e: unknown, bootstrap: string): string {
-  if (e instanceof UsageError || e instanceof CliError || e instanceof FetchError) return `${what}: ${e.message}`;
+  if (e instanceof UsageError || e instanceof CliError || e instanceof FetchError)
+    return `${what}: ${e.message}`;
   const errs = chain(e);
   const conn = errs.find(
     (x) =>

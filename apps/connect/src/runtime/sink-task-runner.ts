@@ -1,0 +1,241 @@
+import type { Batch, Consumer } from 'kafkajs';
+import type { SinkConnectorDefinition, SinkRecord, SinkTask, RecordHeaders } from '@tributary/connect-sdk';
+import type { TransformRecord } from '../pipeline/connector-spec';
+import { fromBytes } from './converter';
+import { ErrorReporter, withRetries } from './error-policy';
+import { sleep } from './abortable-wait';
+import type { TaskDeps, TaskRunner } from './task-deps';
+
+function headersOf(h: Batch['messages'][number]['headers']): RecordHeaders {
+  const out: RecordHeaders = {};
+  for (const [k, v] of Object.entries(h ?? {})) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v[v.length - 1]! : v;
+  }
+  return out;
+}
+
+/**
+ * Drives a sink task as a member of the consumer group `<group.prefix><connector>`: convert, transform, put,
+ * flush, and only then commit the offsets (delivery invariant 2: a sink commits only what the target
+ * acknowledged; failed records went to the DLQ or failed the task, never skipped).
+ */
+export class SinkTaskRunner implements TaskRunner {
+  private readonly abort = new AbortController();
+  private consumer: Consumer | null = null;
+  private failure: Error | null = null;
+  private readonly reporter: ErrorReporter;
+  private readonly labels: { connector: string; task: string };
+  private finish: (() => void) | null = null;
+
+  constructor(
+    private readonly def: SinkConnectorDefinition,
+    private readonly d: TaskDeps,
+  ) {
+    this.labels = { connector: d.spec.name, task: String(d.taskId) };
+    this.reporter = new ErrorReporter(
+      d.spec.name,
+      d.taskId,
+      d.spec.errors,
+      d.kafka.producer,
+      d.metrics,
+      d.log,
+    );
+  }
+
+  async run(): Promise<void> {
+    const { d } = this;
+    const signal = this.abort.signal;
+    const task = this.def.createTask() as SinkTask<unknown>;
+    d.tracker.begin('start');
+    await task.start({
+      connector: d.spec.name,
+      taskId: d.taskId,
+      config: d.taskConfig,
+      log: d.log,
+      signal,
+      reportErrant: (record, error) =>
+        this.reporter.report({
+          stage: 'put',
+          error,
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          key: record.key === null ? null : Buffer.from(JSON.stringify(record.key)),
+          value: record.value === null ? null : Buffer.from(JSON.stringify(record.value)),
+          headers: record.headers,
+        }),
+    });
+    d.tracker.end();
+    const consumer = (this.consumer = d.kafka.kafka.consumer({
+      groupId: `${d.groupPrefix}${d.spec.name}`,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 500,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 200, maxRetryTime: 5000 },
+    }));
+    const done = new Promise<void>((resolve) => (this.finish = resolve));
+    consumer.on(consumer.events.CRASH, (e) => {
+      const err = e.payload.error;
+      if (!e.payload.restart) this.fail(new Error(`the consumer stopped: ${err.message}`, { cause: err }));
+    });
+    try {
+      d.tracker.begin('subscribe');
+      await consumer.connect();
+      await this.subscribe(consumer);
+      d.tracker.end();
+      d.tracker.setState('RUNNING');
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          if (this.failure || signal.aborted) return;
+          try {
+            await this.whilePaused(heartbeat);
+            if (!isRunning() || isStale() || signal.aborted) return;
+            await this.handle(task, batch);
+            const last = batch.messages[batch.messages.length - 1];
+            if (last) resolveOffset(last.offset);
+            await heartbeat();
+          } catch (e) {
+            this.fail(e as Error);
+          }
+        },
+      });
+      await done;
+    } finally {
+      d.tracker.end();
+      await consumer.disconnect().catch(() => undefined);
+      await task.stop().catch((e: unknown) => d.log.warn({ err: (e as Error).message }, 'task stop failed'));
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /**
+   * A sink may start before its topics exist (the source that writes them starts at the same time): wait for
+   * them, like a Kafka Connect sink, rather than fail. A long wait shows as STALLED in 'subscribe'.
+   */
+  private async subscribe(consumer: Consumer): Promise<void> {
+    const { d } = this;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await consumer.subscribe({
+          topics: d.spec.topicsRegex ? [new RegExp(d.spec.topicsRegex)] : d.spec.topics,
+          fromBeginning: true,
+        });
+        return;
+      } catch (e) {
+        const type = (e as { type?: string }).type;
+        if (
+          type !== 'UNKNOWN_TOPIC_OR_PARTITION' &&
+          !/does not host this topic-partition/.test((e as Error).message)
+        )
+          throw e;
+        if (attempt % 30 === 0) d.log.info({ topics: d.spec.topics }, 'waiting for the topics to exist');
+        await sleep(1000, this.abort.signal);
+        if (this.abort.signal.aborted) return;
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.finish?.();
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    this.finish?.();
+  }
+
+  private async whilePaused(heartbeat: () => Promise<void>): Promise<void> {
+    const { d } = this;
+    if (!d.pauseGate.isClosed) return;
+    d.tracker.setState('PAUSED');
+    // Stay in the group while paused: keep heartbeating instead of leaving (which would rebalance).
+    while (d.pauseGate.isClosed && !this.abort.signal.aborted) {
+      await heartbeat().catch(() => undefined);
+      await sleep(1000, this.abort.signal);
+    }
+    if (!this.abort.signal.aborted) d.tracker.setState('RUNNING');
+  }
+
+  private async handle(task: SinkTask<unknown>, batch: Batch): Promise<void> {
+    const { d } = this;
+    const conv = d.spec.converter;
+    const records: SinkRecord[] = [];
+    let filtered = 0;
+    for (const m of batch.messages) {
+      const at = { topic: batch.topic, partition: batch.partition, offset: Number(m.offset) };
+      let t: TransformRecord | null;
+      try {
+        t = {
+          topic: batch.topic,
+          key: fromBytes(conv.key, m.key ?? null, 'key'),
+          value: fromBytes(conv.value, m.value, 'value'),
+          headers: headersOf(m.headers),
+          timestamp: Number(m.timestamp),
+        };
+      } catch (e) {
+        await this.reporter.report({
+          stage: 'converter',
+          error: e as Error,
+          ...at,
+          key: m.key ?? null,
+          value: m.value,
+          headers: headersOf(m.headers),
+        });
+        continue;
+      }
+      try {
+        for (const tr of d.transforms) {
+          t = tr.apply(t);
+          if (t === null) break;
+        }
+      } catch (e) {
+        await this.reporter.report({
+          stage: 'transform',
+          error: e as Error,
+          ...at,
+          key: m.key ?? null,
+          value: m.value,
+          headers: headersOf(m.headers),
+        });
+        continue;
+      }
+      if (t === null) {
+        filtered++;
+        continue;
+      }
+      records.push({
+        ...at,
+        topic: t.topic,
+        key: t.key,
+        value: t.value,
+        headers: t.headers,
+        timestamp: t.timestamp ?? Date.now(),
+      });
+    }
+    const last = batch.messages[batch.messages.length - 1];
+    if (!last) return;
+    const next = Number(last.offset) + 1;
+    const signal = this.abort.signal;
+    d.tracker.begin('put');
+    await withRetries(d.spec.errors, signal, () => task.put(records));
+    d.tracker.begin('flush');
+    const offsets = new Map([
+      [`${batch.topic}/${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: next }],
+    ]);
+    await withRetries(d.spec.errors, signal, () => task.flush(offsets));
+    d.tracker.begin('commit');
+    await this.consumer!.commitOffsets([
+      { topic: batch.topic, partition: batch.partition, offset: String(next) },
+    ]);
+    d.tracker.end();
+    d.metrics.sinkRecords.inc(this.labels, records.length);
+    if (filtered > 0) d.metrics.filtered.inc(this.labels, filtered);
+    d.metrics.offsetCommits.inc(this.labels);
+    d.tracker.progress();
+  }
+}

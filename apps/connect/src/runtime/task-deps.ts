@@ -1,0 +1,31 @@
+import type { Logger } from '@tributary/common';
+import type { ConnectorSpec, Transform } from '../pipeline/connector-spec';
+import type { WorkerKafka } from '../kafka/worker-kafka';
+import type { ConnectMetrics } from './metrics';
+import type { OffsetStore } from './offset-store';
+import type { TaskTracker } from './task-tracker';
+import type { Gate } from './abortable-wait';
+
+/** Everything a task runner needs from its connector and worker. */
+export interface TaskDeps {
+  spec: ConnectorSpec;
+  taskId: number;
+  /** This task's share of the connector config. */
+  taskConfig: Record<string, unknown>;
+  kafka: WorkerKafka;
+  offsets: OffsetStore;
+  metrics: ConnectMetrics;
+  tracker: TaskTracker;
+  transforms: readonly Transform[];
+  /** Closed while the connector is paused. */
+  pauseGate: Gate;
+  offsetFlushIntervalMs: number;
+  groupPrefix: string;
+  log: Logger;
+}
+
+/** Runs one task until stopped (resolves) or failed (rejects). */
+export interface TaskRunner {
+  run(): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,40 @@
+import pino from 'pino';
+import type { SinkRecord } from '../records';
+import type { SinkTaskContext, SourceTaskContext } from '../tasks';
+import type { InMemoryOffsetStore } from './offset-store';
+
+const silent = pino({ level: 'silent' });
+
+export function fakeSourceContext<C>(
+  connector: string,
+  config: C,
+  offsets: InMemoryOffsetStore,
+): SourceTaskContext<C> {
+  return {
+    connector,
+    taskId: 0,
+    config,
+    log: silent,
+    signal: new AbortController().signal,
+    offsetFor: (partition) => offsets.offsetFor(partition),
+    storedOffsets: () => offsets.all(),
+  };
+}
+
+/** A sink context whose errant records are collected in `errant` instead of a DLQ. */
+export function fakeSinkContext<C>(
+  connector: string,
+  config: C,
+  errant: Array<{ record: SinkRecord; error: Error }>,
+): SinkTaskContext<C> {
+  return {
+    connector,
+    taskId: 0,
+    config,
+    log: silent,
+    signal: new AbortController().signal,
+    reportErrant: async (record, error) => {
+      errant.push({ record, error });
+    },
+  };
+}
