@@ -65,6 +65,17 @@ export class ErrorReporter {
     private readonly log: Logger,
   ) {}
 
+  /** The reporter for one task, with its connector's policy and the worker's producer. */
+  static forTask(d: {
+    spec: { name: string; errors: ErrorPolicy };
+    taskId: number;
+    kafka: { producer: Producer };
+    metrics: ConnectMetrics;
+    log: Logger;
+  }): ErrorReporter {
+    return new ErrorReporter(d.spec.name, d.taskId, d.spec.errors, d.kafka.producer, d.metrics, d.log);
+  }
+
   async report(f: FailedRecord): Promise<void> {
     const labels = { connector: this.connector, task: String(this.taskId) };
     this.metrics.errors.inc({ ...labels, stage: f.stage });

@@ -5,6 +5,7 @@ import { fromBytes } from './converter';
 import { ErrorReporter, withRetries } from './error-policy';
 import { sleep } from './abortable-wait';
 import type { TaskDeps, TaskRunner } from './task-deps';
+import { applyTransforms } from './apply-transforms';
 
 function headersOf(h: Batch['messages'][number]['headers']): RecordHeaders {
   const out: RecordHeaders = {};
@@ -33,14 +34,7 @@ export class SinkTaskRunner implements TaskRunner {
     private readonly d: TaskDeps,
   ) {
     this.labels = { connector: d.spec.name, task: String(d.taskId) };
-    this.reporter = new ErrorReporter(
-      d.spec.name,
-      d.taskId,
-      d.spec.errors,
-      d.kafka.producer,
-      d.metrics,
-      d.log,
-    );
+    this.reporter = ErrorReporter.forTask(d);
   }
 
   async run(): Promise<void> {
@@ -168,39 +162,27 @@ export class SinkTaskRunner implements TaskRunner {
     let filtered = 0;
     for (const m of batch.messages) {
       const at = { topic: batch.topic, partition: batch.partition, offset: Number(m.offset) };
+      const headers = headersOf(m.headers);
+      let stage: 'converter' | 'transform' = 'converter';
       let t: TransformRecord | null;
       try {
-        t = {
+        const converted: TransformRecord = {
           topic: batch.topic,
           key: fromBytes(conv.key, m.key ?? null, 'key'),
           value: fromBytes(conv.value, m.value, 'value'),
-          headers: headersOf(m.headers),
+          headers,
           timestamp: Number(m.timestamp),
         };
+        stage = 'transform';
+        t = applyTransforms(d.transforms, converted);
       } catch (e) {
         await this.reporter.report({
-          stage: 'converter',
+          stage,
           error: e as Error,
           ...at,
           key: m.key ?? null,
           value: m.value,
-          headers: headersOf(m.headers),
-        });
-        continue;
-      }
-      try {
-        for (const tr of d.transforms) {
-          t = tr.apply(t);
-          if (t === null) break;
-        }
-      } catch (e) {
-        await this.reporter.report({
-          stage: 'transform',
-          error: e as Error,
-          ...at,
-          key: m.key ?? null,
-          value: m.value,
-          headers: headersOf(m.headers),
+          headers,
         });
         continue;
       }

@@ -11,6 +11,7 @@ import { toBytes } from './converter';
 import { ErrorReporter, TaskFailure } from './error-policy';
 import { sleep } from './abortable-wait';
 import type { TaskDeps, TaskRunner } from './task-deps';
+import { applyTransforms } from './apply-transforms';
 
 /**
  * Drives a source task: poll, transform, convert, send (acks=all), then write the offsets, then `commit`.
@@ -31,14 +32,7 @@ export class SourceTaskRunner implements TaskRunner {
     private readonly d: TaskDeps,
   ) {
     this.labels = { connector: d.spec.name, task: String(d.taskId) };
-    this.reporter = new ErrorReporter(
-      d.spec.name,
-      d.taskId,
-      d.spec.errors,
-      d.kafka.producer,
-      d.metrics,
-      d.log,
-    );
+    this.reporter = ErrorReporter.forTask(d);
   }
 
   async run(): Promise<void> {
@@ -112,18 +106,15 @@ export class SourceTaskRunner implements TaskRunner {
           mark(r);
           continue;
         }
-        let t: TransformRecord | null = {
-          topic: r.topic,
-          key: r.key ?? null,
-          value: r.value,
-          headers: r.headers ?? {},
-          timestamp: r.timestamp,
-        };
+        let t: TransformRecord | null;
         try {
-          for (const tr of d.transforms) {
-            t = tr.apply(t);
-            if (t === null) break;
-          }
+          t = applyTransforms(d.transforms, {
+            topic: r.topic,
+            key: r.key ?? null,
+            value: r.value,
+            headers: r.headers ?? {},
+            timestamp: r.timestamp,
+          });
         } catch (e) {
           await this.reporter.report({
             stage: 'transform',
