@@ -17,3 +17,4 @@ export * from './kafkajs-group-member';
 export * from './chaos';
 export * from './cluster-process';
 export * from './connect-process';
+export * from './postgres-process';
