@@ -38,9 +38,14 @@ export class TaskTracker {
     this.lastProgressAt = Date.now();
   }
 
-  /** The call the task is stuck in, if it has been open longer than `timeoutMs` while RUNNING. */
+  /**
+   * The call the task is stuck in, if it has been open longer than `timeoutMs`. A task still starting counts
+   * (a `start` that never returns is the classic "says RUNNING, does nothing"); a paused, stopped or failed
+   * one does not.
+   */
   stalled(timeoutMs: number, now = Date.now()): { op: string; forMs: number } | null {
-    if (this.state !== 'RUNNING' || !this.op) return null;
+    if (!this.op || this.state === 'PAUSED' || this.state === 'STOPPED' || this.state === 'FAILED')
+      return null;
     const forMs = now - this.op.since;
     return forMs > timeoutMs ? { op: this.op.name, forMs } : null;
   }
