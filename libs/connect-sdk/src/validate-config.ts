@@ -61,7 +61,9 @@ export function validateConfig<S extends z.ZodType>(schema: S, raw: unknown): Co
       });
       continue;
     }
-    problems.push({ path, message: issue.message });
+    // zod's generic prefix says nothing; the pipeline file's own keys drop it too (schema-problems.ts), so
+    // `config.batch.size: expected number, received string` reads like `tasks.max: expected number, ...`.
+    problems.push({ path, message: issue.message.replace(/^Invalid (input|option): /, '') });
   }
   return { ok: false, problems };
 }

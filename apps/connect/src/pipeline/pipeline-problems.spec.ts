@@ -39,6 +39,13 @@ describe('pipeline file problems', () => {
     expect(formatProblems(problems)[0]).toMatch(new RegExp(`^${file}:3:\\d+: `));
   });
 
+  it('YAML indentation error points at the misplaced key, not at the start of its line', () => {
+    const { problems } = problemsOf(
+      'connectors:\n  - name: a\n    type: file-source\n    config:\n      paths: [x]\n     topic: t\n',
+    );
+    expect(problems[0]).toMatchObject({ line: 6, col: 6, message: expect.stringMatching(/same column/) });
+  });
+
   it('hints at quoting ${VAR} inside flow mappings', () => {
     const { problems } = problemsOf(
       'connectors:\n  - { name: a, type: file-sink, config: { path: ${P} } }\n',

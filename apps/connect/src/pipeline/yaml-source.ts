@@ -38,9 +38,13 @@ export class YamlSource {
     const errors = this.doc.errors;
     const shown = errors.filter((e, i) => i === 0 || e.code === 'DUPLICATE_KEY');
     const out = shown.map((e, i): PipelineProblem => {
-      const pos = e.linePos?.[0] ?? { line: 1, col: 1 };
+      const at = e.linePos?.[0] ?? { line: 1, col: 1 };
       let message = (e.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-      const lineText = this.text.split('\n')[pos.line - 1] ?? '';
+      const lineText = this.text.split('\n')[at.line - 1] ?? '';
+      // The parser reports indentation errors at the start of the line ("All mapping items must start at the
+      // same column" at col 1); point at the misplaced token instead, where the reader's eye should go.
+      const indent = /^[ \t]*/.exec(lineText)![0].length;
+      const pos = at.col <= indent && indent < lineText.length ? { line: at.line, col: indent + 1 } : at;
       if (i === 0 && /[{[].*\$\{/.test(lineText)) {
         message += '; inside { } or [ ], quote values that use ${...}: "${VAR}"';
       }

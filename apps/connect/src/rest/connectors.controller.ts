@@ -26,7 +26,11 @@ function entryOf(body: unknown, what: string): Record<string, unknown> {
       `${what} must be a JSON object in the shape of a pipeline-file entry: {"type": "...", "config": {...}}`,
     );
   }
-  return body as Record<string, unknown>;
+  // `origin` is the read-only key GET /connectors/{name}/config adds; accept it back so that a GET, edit, PUT
+  // round trip works (the entry schema is strict and would reject it as an unknown key).
+  const { origin, ...entry } = body as Record<string, unknown>;
+  void origin;
+  return entry;
 }
 
 /** The Kafka Connect REST surface for connectors (`/connectors/...`). */

@@ -16,12 +16,16 @@ interface FieldDoc {
 /** The plugin's config keys, from its zod spec (the same source as docs/connectors). */
 function fieldsOf(def: ConnectorDefinition): FieldDoc[] {
   const schema = z.toJSONSchema(def.config, { io: 'input', unrepresentable: 'any' }) as {
-    properties?: Record<string, { type?: string; default?: unknown; description?: string; enum?: unknown[] }>;
+    properties?: Record<
+      string,
+      { type?: string | string[]; default?: unknown; description?: string; enum?: unknown[] }
+    >;
     required?: string[];
   };
   return Object.entries(schema.properties ?? {}).map(([name, p]) => ({
     name,
-    type: p.enum ? `enum(${p.enum.join('|')})` : (p.type ?? 'any'),
+    // A union (e.g. a duration: number or string) has a list of types; Kafka Connect's `type` is one string.
+    type: p.enum ? `enum(${p.enum.join('|')})` : Array.isArray(p.type) ? p.type.join('|') : (p.type ?? 'any'),
     required: (schema.required ?? []).includes(name),
     default_value: p.default ?? null,
     documentation: p.description ?? '',

@@ -80,6 +80,9 @@ export class ConnectWorker {
           this.log.info({ connector: name }, 'removed from the pipeline file; stopping');
           await runner.shutdown();
           this.runners.delete(name);
+          // Removing is deleting: forget a REST pause/stop (as DELETE does), or adding the connector back
+          // later would start it PAUSED or STOPPED instead of as its entry says.
+          if (this.store.targetStates.has(name)) await this.store.putTargetState(name, null);
         }
       }
       for (const spec of specs) {

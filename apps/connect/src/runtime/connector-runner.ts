@@ -6,6 +6,7 @@ import type { ConnectMetrics } from './metrics';
 import type { OffsetStore } from './offset-store';
 import { Gate } from './abortable-wait';
 import { TaskTracker, type TaskState } from './task-tracker';
+import { traceOf } from './error-policy';
 import { SourceTaskRunner } from './source-task-runner';
 import { SinkTaskRunner } from './sink-task-runner';
 import type { TaskRunner } from './task-deps';
@@ -116,7 +117,7 @@ export class ConnectorRunner {
         const err = e instanceof Error ? e : new Error(String(e));
         if (slot.tracker.lastProgressAt > progressAtStart) slot.attempts = 0;
         slot.attempts++;
-        slot.tracker.setState('FAILED', `${err.name}: ${err.message}${err.stack ? `\n${err.stack}` : ''}`);
+        slot.tracker.setState('FAILED', traceOf(err));
         deps.log.error({ err: err.message, attempts: slot.attempts }, 'task failed');
         this.scheduleRestart(id, cfg);
       },
@@ -169,6 +170,8 @@ export class ConnectorRunner {
       await this.stopSlot(s);
       s.attempts = 0;
       s.tracker.restarts++;
+      // The metric's help says "automatic and requested task restarts": count requested ones too.
+      this.w.metrics.restarts.inc({ connector: this.spec.name, task: String(i) });
       s.tracker.setState('RESTARTING');
       this.launch(i, configs[i]!);
     }

@@ -44,7 +44,16 @@ export function specToEntry(spec: ConnectorSpec): Record<string, unknown> {
       'dlq.context.headers': spec.errors.dlqContextHeaders,
       log: spec.errors.log,
     },
+    // restart, converter and stall.timeout too: PUTting back what GET returned must not silently reset them.
+    restart: {
+      auto: spec.restart.auto,
+      'initial.delay': spec.restart.initialDelayMs,
+      'max.delay': spec.restart.maxDelayMs,
+      'max.attempts': spec.restart.maxAttempts,
+    },
     'tasks.max': spec.tasksMax,
+    converter: { key: spec.converter.key, value: spec.converter.value },
+    'stall.timeout': spec.stallTimeoutMs,
     origin: 'file' in spec.origin ? `${spec.origin.file}:${spec.origin.line}` : 'rest',
   };
 }

@@ -23,6 +23,22 @@ export interface FailedRecord {
   sourceOffset?: unknown;
 }
 
+/**
+ * A failed task's `trace` (Kafka Connect's status field): the stack, which V8 already heads with
+ * `Name: message` (prefixing that again showed every message twice), then each `cause` as "Caused by:", so a
+ * TaskFailure's trace also shows where in the plugin or transform the record failed.
+ */
+export function traceOf(err: Error): string {
+  const head = `${err.name}: ${err.message}`;
+  let trace = err.stack?.startsWith(head) ? err.stack : `${head}${err.stack ? `\n${err.stack}` : ''}`;
+  let cause: unknown = err.cause;
+  for (let depth = 0; cause instanceof Error && depth < 5; depth++) {
+    trace += `\nCaused by: ${cause.stack ?? `${cause.name}: ${cause.message}`}`;
+    cause = cause.cause;
+  }
+  return trace;
+}
+
 /** With `tolerance: none`, the first failed record fails the task with this error. */
 export class TaskFailure extends Error {
   override readonly name = 'TaskFailure';

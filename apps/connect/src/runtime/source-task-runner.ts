@@ -53,16 +53,14 @@ export class SourceTaskRunner implements TaskRunner {
     d.tracker.setState('RUNNING');
     try {
       while (!signal.aborted) {
-        if (d.pauseGate.isClosed) {
-          await this.writeOffsets();
-          d.tracker.setState('PAUSED');
-          await d.pauseGate.pass(signal);
-          if (signal.aborted) break;
-          d.tracker.setState('RUNNING');
-        }
+        if (d.pauseGate.isClosed && !(await this.waitWhilePaused())) break;
         d.tracker.begin('poll');
         const records = await task.poll(signal);
         d.tracker.end();
+        // A poll can wait (file-source: up to a second) for new data; if the connector was paused meanwhile,
+        // the batch may hold records written after the pause was acknowledged (status already said PAUSED).
+        // Hold it until resumed; if the task stops instead, its positions were never stored, so it is read again.
+        if (records.length > 0 && d.pauseGate.isClosed && !(await this.waitWhilePaused())) break;
         if (records.length > 0) await this.handle(records);
         if (Date.now() - this.lastOffsetWrite >= d.offsetFlushIntervalMs) await this.writeOffsets();
       }
@@ -71,6 +69,17 @@ export class SourceTaskRunner implements TaskRunner {
       d.tracker.end();
       await task.stop().catch((e: unknown) => d.log.warn({ err: (e as Error).message }, 'task stop failed'));
     }
+  }
+
+  /** Stores the acked offsets and waits for resume; false when the task was stopped instead. */
+  private async waitWhilePaused(): Promise<boolean> {
+    const { d } = this;
+    await this.writeOffsets();
+    d.tracker.setState('PAUSED');
+    await d.pauseGate.pass(this.abort.signal);
+    if (this.abort.signal.aborted) return false;
+    d.tracker.setState('RUNNING');
+    return true;
   }
 
   async stop(): Promise<void> {
