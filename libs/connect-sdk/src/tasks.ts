@@ -25,12 +25,27 @@ export interface SourceTaskContext<C> extends TaskContextBase<C> {
   storedOffsets(): readonly SourcePosition[];
 }
 
+/** An operator's request to a running task, sent with `POST /connectors/{name}/signals`. */
+export interface TaskSignal {
+  /** e.g. `execute-snapshot`. */
+  type: string;
+  data?: Record<string, unknown>;
+}
+
+/** Optional task hooks the framework surfaces through REST. */
+interface TaskExtras {
+  /** Live details for `GET /connectors/{name}/status` (progress, counts, upstream health), under `details`. */
+  status?(): Record<string, unknown>;
+  /** Handles a signal; returns what to report back. Throw a ConnectorError for a signal the task rejects. */
+  signal?(signal: TaskSignal): Promise<Record<string, unknown>>;
+}
+
 /**
  * A source task reads from the outside world. The framework owns offsets: it sends the records, waits for the
  * brokers to ack them, writes the offsets durably, and only then calls `commit` so the task may release the
  * upstream position (e.g. confirm an LSN). A task never persists its own position.
  */
-export interface SourceTask<C> {
+export interface SourceTask<C> extends TaskExtras {
   start(ctx: SourceTaskContext<C>): Promise<void>;
   /** Next records, in order; may wait briefly (about a second) and return [] when there is nothing new. */
   poll(signal: AbortSignal): Promise<SourceRecord[]>;
@@ -52,7 +67,7 @@ export interface SinkTaskContext<C> extends TaskContextBase<C> {
  * everything put so far. The framework commits consumer offsets only after `flush` resolved, so a sink must be
  * idempotent on replay (records after the last commit are delivered again after a crash).
  */
-export interface SinkTask<C> {
+export interface SinkTask<C> extends TaskExtras {
   start(ctx: SinkTaskContext<C>): Promise<void>;
   put(records: readonly SinkRecord[]): Promise<void>;
   /** `offsets` is the next offset per topic partition covered by this flush. */

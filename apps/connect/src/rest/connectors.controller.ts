@@ -148,6 +148,25 @@ export class ConnectorsController {
     await r.restart(false, Number(id));
   }
 
+  /** Body `{"type": "execute-snapshot", "data": {...}}`: forwarded to the connector's running tasks. */
+  @Post(':name/signals')
+  async signal(@Param('name') name: string, @Body() body: unknown) {
+    const b = body as { type?: unknown; data?: unknown } | null;
+    if (
+      typeof b?.type !== 'string' ||
+      (b.data !== undefined && (typeof b.data !== 'object' || b.data === null))
+    ) {
+      throw new ConnectRequestError(
+        400,
+        'expected {"type": "<signal>", "data": {...}}, e.g. {"type": "execute-snapshot", "data": {"tables": ["public.orders"]}}',
+      );
+    }
+    const results = await this.worker
+      .runner(name)
+      .signal({ type: b.type, data: b.data as Record<string, unknown> | undefined });
+    return { name, signal: b.type, tasks: results };
+  }
+
   @Delete(':name')
   @HttpCode(204)
   async remove(@Param('name') name: string) {

@@ -1,4 +1,5 @@
-import type { ConnectorDefinition } from '@tributary/connect-sdk';
+import type { ConnectorDefinition, TaskSignal } from '@tributary/connect-sdk';
+import { ConnectRequestError } from './connect-request-error';
 import type { Logger } from '@tributary/common';
 import type { ConnectorSpec, Transform } from '../pipeline/connector-spec';
 import type { WorkerKafka } from '../kafka/worker-kafka';
@@ -63,6 +64,32 @@ export class ConnectorRunner {
 
   tasks(): readonly TaskTracker[] {
     return this.slots.map((s) => s.tracker);
+  }
+
+  /** The running task's own details (e.g. snapshot progress, slot health), or null. */
+  details(id: number): Record<string, unknown> | null {
+    return this.slots[id]?.runner?.details() ?? null;
+  }
+
+  /** Sends an operator signal to every running task; refuses when the connector takes none. */
+  async signal(s: TaskSignal): Promise<{ task: number; result: Record<string, unknown> }[]> {
+    const out: { task: number; result: Record<string, unknown> }[] = [];
+    for (const [i, slot] of this.slots.entries()) {
+      if (slot.tracker.state !== 'RUNNING' && slot.tracker.state !== 'PAUSED') continue;
+      const pending = slot.runner?.signal(s);
+      if (!pending)
+        throw new ConnectRequestError(
+          400,
+          `connector ${this.spec.name} (${this.spec.type}) takes no signals`,
+        );
+      out.push({ task: i, result: await pending });
+    }
+    if (out.length === 0)
+      throw new ConnectRequestError(
+        409,
+        `connector ${this.spec.name} has no running task to signal; see its status`,
+      );
+    return out;
   }
 
   async start(): Promise<void> {

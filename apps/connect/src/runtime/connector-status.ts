@@ -10,6 +10,7 @@ export function connectorStatus(worker: ConnectWorker, name: string) {
     connector: { state: r.state, worker_id: worker.workerId, ...(r.failure ? { trace: r.failure } : {}) },
     tasks: r.tasks().map((t) => {
       const stalled = t.stalled(r.spec.stallTimeoutMs, now);
+      const details = r.details(t.id);
       return {
         id: t.id,
         state: t.state,
@@ -19,6 +20,7 @@ export function connectorStatus(worker: ConnectWorker, name: string) {
         ...(t.trace ? { trace: t.trace } : {}),
         restarts: t.restarts,
         ...(t.nextRestartAt ? { next_restart_at: new Date(t.nextRestartAt).toISOString() } : {}),
+        ...(details ? { details } : {}),
       };
     }),
     type: r.def.kind,

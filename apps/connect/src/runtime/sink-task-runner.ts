@@ -1,5 +1,11 @@
 import type { Batch, Consumer } from 'kafkajs';
-import type { SinkConnectorDefinition, SinkRecord, SinkTask, RecordHeaders } from '@tributary/connect-sdk';
+import type {
+  SinkConnectorDefinition,
+  SinkRecord,
+  SinkTask,
+  RecordHeaders,
+  TaskSignal,
+} from '@tributary/connect-sdk';
 import type { TransformRecord } from '../pipeline/connector-spec';
 import { fromBytes } from './converter';
 import { ErrorReporter, withRetries } from './error-policy';
@@ -28,6 +34,7 @@ export class SinkTaskRunner implements TaskRunner {
   private readonly reporter: ErrorReporter;
   private readonly labels: { connector: string; task: string };
   private finish: (() => void) | null = null;
+  private task: SinkTask<unknown> | null = null;
 
   constructor(
     private readonly def: SinkConnectorDefinition,
@@ -40,7 +47,7 @@ export class SinkTaskRunner implements TaskRunner {
   async run(): Promise<void> {
     const { d } = this;
     const signal = this.abort.signal;
-    const task = this.def.createTask() as SinkTask<unknown>;
+    const task = (this.task = this.def.createTask() as SinkTask<unknown>);
     d.tracker.begin('start');
     await task.start({
       connector: d.spec.name,
@@ -131,6 +138,14 @@ export class SinkTaskRunner implements TaskRunner {
         if (this.abort.signal.aborted) return;
       }
     }
+  }
+
+  details(): Record<string, unknown> | null {
+    return this.task?.status?.() ?? null;
+  }
+
+  signal(s: TaskSignal): Promise<Record<string, unknown>> | null {
+    return this.task?.signal ? this.task.signal(s) : null;
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Message } from 'kafkajs';
 import type {
+  TaskSignal,
   SourceConnectorDefinition,
   SourcePosition,
   SourceRecord,
@@ -80,6 +81,14 @@ export class SourceTaskRunner implements TaskRunner {
     if (this.abort.signal.aborted) return false;
     d.tracker.setState('RUNNING');
     return true;
+  }
+
+  details(): Record<string, unknown> | null {
+    return this.task?.status?.() ?? null;
+  }
+
+  signal(s: TaskSignal): Promise<Record<string, unknown>> | null {
+    return this.task?.signal ? this.task.signal(s) : null;
   }
 
   async stop(): Promise<void> {

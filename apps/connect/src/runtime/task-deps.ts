@@ -1,4 +1,5 @@
 import type { Logger } from '@tributary/common';
+import type { TaskSignal } from '@tributary/connect-sdk';
 import type { ConnectorSpec, Transform } from '../pipeline/connector-spec';
 import type { WorkerKafka } from '../kafka/worker-kafka';
 import type { ConnectMetrics } from './metrics';
@@ -28,4 +29,8 @@ export interface TaskDeps {
 export interface TaskRunner {
   run(): Promise<void>;
   stop(): Promise<void>;
+  /** The task's own status details, if it reports any. */
+  details(): Record<string, unknown> | null;
+  /** Forwards an operator signal; null when the task takes no signals. */
+  signal(s: TaskSignal): Promise<Record<string, unknown>> | null;
 }
