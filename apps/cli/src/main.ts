@@ -9,6 +9,7 @@ import { registerGroups } from './commands/groups.command';
 import { registerCoordinator } from './commands/coordinator.command';
 import { registerConnect } from './commands/connect.command';
 import { registerValidate } from './commands/validate.command';
+import { registerConnectors } from './commands/connectors.command';
 import { CONNECTORS } from '@tributary/connectors';
 
 /** `tributary` entry point: one subcommand per file in ./commands. */
@@ -26,6 +27,7 @@ registerGroups(program);
 registerCoordinator(program);
 registerConnect(program);
 registerValidate(program, CONNECTORS);
+registerConnectors(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`tributary: ${e instanceof Error ? e.message : String(e)}\n`);
