@@ -5,10 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=/usr/bin/python3
-APT_PACKAGES=(kcat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard)
+APT_PACKAGES=(kcat redis-server python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard)
 
 missing=()
 command -v kcat >/dev/null 2>&1 || missing+=("kcat")
+# The Redis sink tests start a private redis-server.
+command -v redis-server >/dev/null 2>&1 || missing+=("redis-server")
 if [ -x "$PY" ]; then
   # kafka-python needs the codec modules to produce/consume snappy, lz4 and zstd.
   for mod in kafka confluent_kafka snappy lz4.frame zstandard; do
