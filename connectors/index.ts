@@ -1,6 +1,9 @@
 import type { ConnectorDefinition } from '@tributary/connect-sdk';
+import { elasticsearchSink } from '@tributary/connectors/elasticsearch-sink';
 import { fileSink } from '@tributary/connectors/file-sink';
 import { fileSource } from '@tributary/connectors/file-source';
+import { redisSink } from '@tributary/connectors/redis-sink';
+import { postgresSource } from '@tributary/connectors/postgres-source';
 
 /**
  * The connector registry: every connector plugin is imported here, statically (docs/adr/0001). A pipeline
@@ -9,4 +12,7 @@ import { fileSource } from '@tributary/connectors/file-source';
 export const CONNECTORS: readonly ConnectorDefinition[] = [
   fileSource as ConnectorDefinition,
   fileSink as ConnectorDefinition,
+  redisSink as ConnectorDefinition,
+  elasticsearchSink as ConnectorDefinition,
+  postgresSource as ConnectorDefinition,
 ];

@@ -18,3 +18,5 @@ export * from './chaos';
 export * from './cluster-process';
 export * from './connect-process';
 export * from './postgres-process';
+export * from './redis-process';
+export * from './es-fake';
