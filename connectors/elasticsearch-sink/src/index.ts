@@ -1,10 +1,7 @@
 import { defineConnector } from '@tributary/connect-sdk';
 import { elasticsearchSinkConfig } from './config';
-import { ElasticsearchSinkTask } from './elasticsearch-sink-task';
 
 export { elasticsearchSinkConfig, type ElasticsearchSinkConfig } from './config';
-export { ElasticsearchSinkTask } from './elasticsearch-sink-task';
-export { ElasticsearchItemError, RecordRejected } from './record-rejected';
 
 export const elasticsearchSink = defineConnector({
   name: 'elasticsearch-sink',
@@ -38,5 +35,12 @@ export const elasticsearchSink = defineConnector({
   ].join('\n'),
   config: elasticsearchSinkConfig,
   example: { node: 'http://elasticsearch:9200', index: 'cdc-{{source.table}}' },
-  createTask: () => new ElasticsearchSinkTask(),
+  // Loaded on first use: every CLI command imports the connector registry, and the Elasticsearch client (~30 MB) would
+  // weigh on each of them (and on a worker that never runs this connector).
+  createTask: () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ElasticsearchSinkTask } =
+      require('./elasticsearch-sink-task') as typeof import('./elasticsearch-sink-task');
+    return new ElasticsearchSinkTask();
+  },
 });

@@ -1,9 +1,7 @@
 import { defineConnector } from '@tributary/connect-sdk';
 import { postgresSourceConfig } from './config';
-import { PostgresSourceTask } from './postgres-source-task';
 
 export { postgresSourceConfig, type PostgresSourceConfig } from './config';
-export { PostgresSourceTask } from './postgres-source-task';
 
 export const postgresSource = defineConnector({
   name: 'postgres-source',
@@ -83,5 +81,12 @@ export const postgresSource = defineConnector({
   ].join('\n'),
   config: postgresSourceConfig,
   example: { connection: 'postgres://cdc@db:5432/shop', tables: ['public.*'], 'topic.prefix': 'shop' },
-  createTask: () => new PostgresSourceTask(),
+  // Loaded on first use: every CLI command imports the connector registry, and pg and pg-logical-replication would
+  // weigh on each of them (and on a worker that never runs this connector).
+  createTask: () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { PostgresSourceTask } =
+      require('./postgres-source-task') as typeof import('./postgres-source-task');
+    return new PostgresSourceTask();
+  },
 });

@@ -2,7 +2,8 @@ import { RetriableError, validateConfig, type SinkRecord } from '@tributary/conn
 import { fakeSinkContext, nextOffsets } from '@tributary/connect-sdk/acceptance';
 import { startRedis, type RedisHandle } from '@tributary/testing';
 import { Queue, Worker, type Job } from 'bullmq';
-import { redisSink, RedisSinkTask } from './index';
+import { redisSink } from './index';
+import { RedisSinkTask } from './redis-sink-task';
 
 const TOPIC = 'shop.public.orders';
 const QUEUE = 'order-changes';

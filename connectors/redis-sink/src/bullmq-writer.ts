@@ -3,7 +3,7 @@ import type { SinkRecord } from '@tributary/connect-sdk';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { canonicalJson } from './canonical';
-import type { Change } from './change';
+import { normalizeLsn, type Change } from './change';
 import { eventOf, type ChangeEvent } from './plan';
 
 export interface JobSpec {
@@ -14,7 +14,7 @@ export interface JobSpec {
 
 /**
  * The job id makes redelivery harmless: BullMQ ignores an add whose id already exists. With a `source.lsn`
- * the id names the change itself, `<topic>-<lsn>-<op>-<hash of the canonical key>`, so a change the source
+ * the id names the change itself, `<topic>-<lsn>-<op>-<hash of the canonical key>[-<change lsn>]`, so a change the source
  * sent twice (at two topic offsets, after a source crash) is one job too; without it, the topic position
  * `<topic>-<partition>-<offset>`. Topic names hold only [A-Za-z0-9._-] and BullMQ refuses ":" in ids, hence
  * "-" separators and a hash of the key rather than its JSON.
@@ -27,7 +27,13 @@ export function jobIdOf(record: SinkRecord, change: Change): string {
     .slice(0, 20);
   // A tombstone (with unwrap off) shares the LSN and key of its delete event: keep both jobs.
   const op = change.tombstone ? 'tombstone' : change.op;
-  return `${record.topic}-${change.lsn}-${op}-${key}`;
+  // `source.lsn` (the header) is the transaction's commit LSN, equal for every change of a transaction, so
+  // two updates of one row in one transaction got the same id and BullMQ dropped the second job. The
+  // envelope's own `source.lsn` is the change's WAL position (stable across redelivery): append it when it
+  // differs from the header, which keeps the id of snapshot rows and LSN-less envelopes as it was.
+  const at = normalizeLsn(change.source?.['lsn']);
+  const position = at !== null && at !== change.lsn ? `-${at}` : '';
+  return `${record.topic}-${change.lsn}-${op}-${key}${position}`;
 }
 
 export function jobOf(record: SinkRecord, change: Change): JobSpec {

@@ -1,10 +1,7 @@
 import { defineConnector } from '@tributary/connect-sdk';
 import { redisSinkConfig } from './config';
-import { RedisSinkTask } from './redis-sink-task';
 
 export { redisSinkConfig, type RedisSinkConfig } from './config';
-export { RedisSinkTask, lsnHashKey } from './redis-sink-task';
-export { jobIdOf } from './bullmq-writer';
 
 export const redisSink = defineConnector({
   name: 'redis-sink',
@@ -40,7 +37,7 @@ export const redisSink = defineConnector({
     'commit order, which row locks give streamed changes; snapshot reads (op "r") carry the snapshot\'s LSN, so',
     'they are checked against the stored LSN but do not raise it. The side hash keeps one field per key ever',
     'written (deleted and expired keys included, so a stale replay cannot resurrect them). BullMQ job ids are',
-    '`<topic>-<lsn>-<op>-<key hash>` with an LSN, else `<topic>-<partition>-<offset>`, and BullMQ ignores an add',
+    '`<topic>-<lsn>-<op>-<key hash>[-<change lsn>]` with an LSN, else `<topic>-<partition>-<offset>`, and BullMQ ignores an add',
     'whose id exists, so redelivery adds no duplicate job while the first one is kept (BullMQ keeps completed',
     'jobs unless the queue is told to remove them). stream is at-least-once: a redelivery after a crash',
     'appends again (consumers can dedupe on `lsn` + `key` + `op`). pubsub is at-most-once for subscribers that',
@@ -53,5 +50,11 @@ export const redisSink = defineConnector({
   ].join('\n'),
   config: redisSinkConfig,
   example: { url: 'redis://cache:6379', mode: 'hash', key: 'orders:{{key}}' },
-  createTask: () => new RedisSinkTask(),
+  // Loaded on first use: every CLI command imports the connector registry, and ioredis and bullmq (~25 MB) would
+  // weigh on each of them (and on a worker that never runs this connector).
+  createTask: () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { RedisSinkTask } = require('./redis-sink-task') as typeof import('./redis-sink-task');
+    return new RedisSinkTask();
+  },
 });

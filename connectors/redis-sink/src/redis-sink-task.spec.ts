@@ -2,7 +2,8 @@ import { RetriableError, validateConfig, type SinkRecord } from '@tributary/conn
 import { fakeSinkContext, nextOffsets } from '@tributary/connect-sdk/acceptance';
 import { startRedis, type RedisHandle } from '@tributary/testing';
 import type { Redis } from 'ioredis';
-import { redisSink, RedisSinkTask, lsnHashKey } from './index';
+import { redisSink } from './index';
+import { RedisSinkTask, lsnHashKey } from './redis-sink-task';
 
 const TOPIC = 'shop.public.orders';
 const CONNECTOR = 'redis-test';

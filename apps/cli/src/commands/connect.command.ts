@@ -85,11 +85,11 @@ export function closeOnSignals(close: () => Promise<void>): void {
 async function runConnect(files: string[], opts: ConnectOptions): Promise<void> {
   const pipelines = await loadPipelinesOrExit(files);
   const { resolveWorkerSettings } = await import('@tributary/connect/worker-settings');
-  const { startConnectWorker } = await import('@tributary/connect/start-connect');
+  const { startConnectThread } = await import('@tributary/connect/thread/start-connect-thread');
   const settings = resolveWorkerSettings(...pipelines.map((p) => p.worker), workerFlags(opts));
-  const running = await startConnectWorker(settings, CONNECTORS, pipelines);
+  const running = await startConnectThread(settings, pipelines);
   process.stdout.write(
-    `connect worker: REST API on ${running.url}; connectors: ${running.worker.names().join(', ') || 'none'}\n`,
+    `connect worker: REST API on ${running.url}; connectors: ${running.connectors.join(', ') || 'none'}\n`,
   );
   closeOnSignals(running.close);
 }

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { ConfigError, readConfigFile } from '@tributary/common';
 import { resolveBrokerConfig, type BrokerConfig } from '@tributary/broker/config/broker-config';
 import type { PipelineFile } from '@tributary/connect/pipeline/connector-spec';
-import { CONNECTORS } from '@tributary/connectors';
 import { closeOnSignals, loadPipelinesOrExit, workerFlags } from './connect.command';
 import { printWhereToLook } from './where-to-look';
 
@@ -80,14 +79,14 @@ async function runBroker(opts: StartOptions): Promise<void> {
     return;
   }
   const { resolveWorkerSettings } = await import('@tributary/connect/worker-settings');
-  const { startConnectWorker } = await import('@tributary/connect/start-connect');
+  const { startConnectThread } = await import('@tributary/connect/thread/start-connect-thread');
   const host = config['listener.host'] === '0.0.0.0' ? '127.0.0.1' : config['listener.host'];
   const settings = resolveWorkerSettings(
     { bootstrap: [`${host}:${config['listener.port']}`] },
     ...pipelines.map((p) => p.worker),
     workerFlags(opts),
   );
-  const worker = await startConnectWorker(settings, CONNECTORS, pipelines);
+  const worker = await startConnectThread(settings, pipelines);
   printWhereToLook(config, worker, pipelines);
   // The worker stops first (its tasks flush through the broker), then the broker.
   closeOnSignals(async () => {

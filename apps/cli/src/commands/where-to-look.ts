@@ -1,11 +1,11 @@
 import type { BrokerConfig } from '@tributary/broker/config/broker-config';
 import type { PipelineFile } from '@tributary/connect/pipeline/connector-spec';
-import type { RunningWorker } from '@tributary/connect/start-connect';
+import type { ConnectThread } from '@tributary/connect/thread/start-connect-thread';
 
 /** What `tributary start` prints once everything is up: where the data goes and how to look at it. */
 export function printWhereToLook(
   config: BrokerConfig,
-  worker: RunningWorker,
+  worker: ConnectThread,
   pipelines: readonly PipelineFile[],
 ): void {
   const bootstrap = `${config['listener.host']}:${config['listener.port']}`;
