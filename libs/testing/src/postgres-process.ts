@@ -6,7 +6,6 @@ import {
   existsSync,
   openSync,
   readdirSync,
-  readFileSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { trackChild } from './child-registry';
 import { freePort } from './free-port';
 import { describeRun, runCmd, type RunResult } from './run-cmd';
 import { makeTempDir, removeDir } from './temp-dir';
+import { LiveServers, logTail, waitExit } from './server-handles';
 
 export interface StartPostgresOptions {
   /** Directory holding initdb/pg_ctl/postgres; default: $TRIBUTARY_PG_BIN, else the newest /usr/lib/postgresql/<v>/bin, else `pg_config --bindir`. */
@@ -131,35 +131,9 @@ async function findBinDir(explicit?: string): Promise<string> {
   );
 }
 
-function tail(path: string, chars: number): string {
-  try {
-    const text = readFileSync(path, 'utf8');
-    return text.slice(-chars);
-  } catch {
-    return '(no log)';
-  }
-}
-
-function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Handles not yet disposed, so a failed test file still stops its servers and removes their data dirs. */
-const liveHandles = new Set<PostgresHandle>();
-// Sync last resort when the worker exits: child-registry's own exit hook SIGKILLs the postmaster.
-const onExit = (): void => {
-  for (const h of liveHandles) removeDir(h.dataDir);
-};
-let exitHookInstalled = false;
+const liveHandles = new LiveServers<PostgresHandle>((h) => h.dataDir, 60_000);
 
 /**
  * Starts a private Postgres cluster for CDC tests: initdb into a fresh temp dir, logical decoding enabled
@@ -192,7 +166,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     new Error(
       `postgres ${what} (data dir ${dataDir}, port ${port})` +
         (r ? `\n${describeRun(what, r)}` : '') +
-        `\n--- ${LOG_FILE} (tail) ---\n${tail(logPath, 4000)}`,
+        `\n--- ${LOG_FILE} (tail) ---\n${logTail(logPath, 4000)}`,
     );
 
   const launch = async (): Promise<void> => {
@@ -336,7 +310,7 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
       }
     },
     logTail(chars = 4000): string {
-      return tail(logPath, chars);
+      return logTail(logPath, chars);
     },
   };
 
@@ -347,23 +321,5 @@ export async function startPostgres(opts: StartPostgresOptions = {}): Promise<Po
     throw e;
   }
   liveHandles.add(handle);
-  if (!exitHookInstalled) {
-    process.once('exit', onExit);
-    exitHookInstalled = true;
-  }
   return handle;
-}
-
-// Backstop for a test file that never disposed its servers (failed assertion, forgotten dispose). The child
-// registry's own hooks SIGKILL the postmaster; these also remove the data dirs.
-const jestAfterAll = (globalThis as { afterAll?: (fn: () => Promise<void>, timeout?: number) => void })
-  .afterAll;
-if (typeof jestAfterAll === 'function') {
-  jestAfterAll(async () => {
-    await Promise.all([...liveHandles].map((h) => h.dispose().catch(() => undefined)));
-    if (exitHookInstalled) {
-      process.removeListener('exit', onExit);
-      exitHookInstalled = false;
-    }
-  }, 60_000);
 }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
@@ -7,6 +7,7 @@ import { trackChild } from './child-registry';
 import { freePort } from './free-port';
 import { runCmd } from './run-cmd';
 import { makeTempDir, removeDir } from './temp-dir';
+import { LiveServers, hasExited, logTail, waitExit } from './server-handles';
 
 export interface StartRedisOptions {
   /** The server binary; default $TRIBUTARY_REDIS_SERVER, else `redis-server` from PATH. */
@@ -44,28 +45,7 @@ const STOP_GRACE_MS = 10_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function tail(path: string, chars: number): string {
-  try {
-    return readFileSync(path, 'utf8').slice(-chars);
-  } catch {
-    return '(no log)';
-  }
-}
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-function waitExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
-  if (exited(child)) return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
-}
+const liveHandles = new LiveServers<RedisHandle>((h) => h.dir, 30_000);
 
 /** One raw `PING` over a fresh socket: true on `+PONG` (a server still loading its AOF answers `-LOADING`). */
 function ping(port: number): Promise<boolean> {
@@ -99,14 +79,6 @@ function canUsePdeathsig(): Promise<boolean> {
     .catch(() => false);
   return pdeathsigCache;
 }
-
-/** Handles not yet disposed, so a failed test file still stops its servers and removes their dirs. */
-const liveHandles = new Set<RedisHandle>();
-// Sync last resort when the worker exits: child-registry's own exit hook SIGKILLs the servers.
-const onExit = (): void => {
-  for (const h of liveHandles) removeDir(h.dir);
-};
-let exitHookInstalled = false;
 
 /**
  * Starts a private redis-server for tests: loopback only, on a free port, in its own temp dir, with AOF on
@@ -146,7 +118,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHan
   const clients = new Set<Redis>();
   const fail = (what: string): Error =>
     new Error(
-      `redis-server ${what} (dir ${dir}, port ${port})\n--- ${LOG_FILE} (tail) ---\n${tail(logPath, 4000)}`,
+      `redis-server ${what} (dir ${dir}, port ${port})\n--- ${LOG_FILE} (tail) ---\n${logTail(logPath, 4000)}`,
     );
 
   const launch = async (): Promise<void> => {
@@ -168,7 +140,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHan
           `could not be spawned: ${spawned.error.message}; is it installed? (see scripts/ensure-test-deps.sh)`,
         );
       }
-      if (exited(c)) throw fail(`exited during startup (code ${c.exitCode}, signal ${c.signalCode})`);
+      if (hasExited(c)) throw fail(`exited during startup (code ${c.exitCode}, signal ${c.signalCode})`);
       if (await ping(port)) return;
       if (Date.now() > deadline) {
         c.kill('SIGKILL');
@@ -181,7 +153,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHan
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     const c = child;
     child = null;
-    if (!c || exited(c)) return;
+    if (!c || hasExited(c)) return;
     c.kill(signal);
     if (!(await waitExit(c, signal === 'SIGKILL' ? 5_000 : STOP_GRACE_MS))) {
       c.kill('SIGKILL');
@@ -194,7 +166,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHan
     url: `redis://127.0.0.1:${port}`,
     dir,
     get pid(): number {
-      return child && !exited(child) ? (child.pid ?? -1) : -1;
+      return child && !hasExited(child) ? (child.pid ?? -1) : -1;
     },
     client(): Redis {
       // Loaded on first use so the many specs importing @tributary/testing never load the driver.
@@ -228,7 +200,7 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHan
       }
     },
     logTail(chars = 4000): string {
-      return tail(logPath, chars);
+      return logTail(logPath, chars);
     },
   };
 
@@ -239,22 +211,5 @@ export async function startRedis(opts: StartRedisOptions = {}): Promise<RedisHan
     throw e;
   }
   liveHandles.add(handle);
-  if (!exitHookInstalled) {
-    process.once('exit', onExit);
-    exitHookInstalled = true;
-  }
   return handle;
-}
-
-// Backstop for a test file that never disposed its servers (failed assertion, forgotten dispose).
-const jestAfterAll = (globalThis as { afterAll?: (fn: () => Promise<void>, timeout?: number) => void })
-  .afterAll;
-if (typeof jestAfterAll === 'function') {
-  jestAfterAll(async () => {
-    await Promise.all([...liveHandles].map((h) => h.dispose().catch(() => undefined)));
-    if (exitHookInstalled) {
-      process.removeListener('exit', onExit);
-      exitHookInstalled = false;
-    }
-  }, 30_000);
 }
