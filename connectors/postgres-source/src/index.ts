@@ -37,6 +37,8 @@ export const postgresSource = defineConnector({
     '**TOAST.** An update that leaves a large (TOASTed) value untouched does not carry it in the WAL. With',
     '`toast: placeholder` the field holds `toast.placeholder`; with `toast: omit` it is left out of `after`, so an',
     'upserting sink keeps the stored value. It is never turned into null. REPLICA IDENTITY FULL sends the value.',
+    'This includes the create event of a primary-key change: the new key has no stored value to keep, so tables',
+    'whose keys change and that hold large values need REPLICA IDENTITY FULL.',
     '',
     '**Delivery.** The source partition is `{ server: <topic.prefix> }`; the offset holds `lsn`, and `flush`: the',
     "position up to which every transaction was completely emitted. Each transaction's last record is marked",
