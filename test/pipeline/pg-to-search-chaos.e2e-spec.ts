@@ -1,19 +1,14 @@
 import { Rng, failItemsRandomly, failRequests, sleep } from '@tributary/testing';
 import { waitFor } from '../connect/connect-http';
-import { LONG, Workload, phaseOf, topicCount } from '../cdc/cdc-harness';
+import { LONG, Workload, topicCount } from '../cdc/cdc-harness';
 import {
   JobCollector,
-  describeDiffs,
-  diffCounts,
-  dlqCount,
   edgeTransactions,
-  expectedJobs,
   historyKeys,
-  mergeCounts,
-  quiesce,
+  settle,
   startPipelineEnv,
   sum,
-  unhealthy,
+  untilStreaming,
   type PipelineEnv,
 } from './pipeline-harness';
 
@@ -63,13 +58,7 @@ describe('pipeline under kill -9 of the worker and ES 429/503', () => {
     e.es.inject({ itemStatus: failItemsRandomly(0.1, { seed: SEED }) });
     const worker = await e.cdc.startWorker();
     // Kills start after the snapshot: a resumed snapshot re-reads rows at a new position (new r jobs).
-    await waitFor(
-      'the snapshot to finish',
-      () => phaseOf(e.cdc),
-      (p) => p === 'streaming',
-      60_000,
-      200,
-    );
+    await untilStreaming(e);
     wl.start();
 
     const faults: string[] = [];
@@ -113,23 +102,8 @@ describe('pipeline under kill -9 of the worker and ES 429/503', () => {
     await wl.stop();
     expect(wl.unexpectedErrors).toEqual([]);
 
-    const diffs = await quiesce(e, LONG ? 600_000 : 90_000);
-    const want = mergeCounts(expectedJobs(wl.history, snapshotKeys), edge);
     const c = jobs;
-    await waitFor(
-      'the BullMQ worker to get every job',
-      () => c.received,
-      (n) => n >= sum(want),
-      30_000,
-      200,
-    ).catch(() => undefined);
-    const problems = {
-      targets: describeDiffs(diffs),
-      jobs: diffCounts(want, c.changes).slice(0, 10),
-      duplicateJobIds: c.duplicates().slice(0, 10),
-      dlq: await dlqCount(e),
-      unhealthy: await unhealthy(e),
-    };
+    const { want, problems } = await settle(e, c, wl.history, snapshotKeys, edge, LONG ? 600_000 : 90_000);
     const statuses = new Map<string, number>();
     for (const r of e.es.requests)
       statuses.set(`${r.path} ${r.status}`, (statuses.get(`${r.path} ${r.status}`) ?? 0) + 1);

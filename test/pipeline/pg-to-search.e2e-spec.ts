@@ -1,18 +1,12 @@
-import { waitFor } from '../connect/connect-http';
-import { LONG, Workload, phaseOf } from '../cdc/cdc-harness';
+import { LONG, Workload } from '../cdc/cdc-harness';
 import {
   JobCollector,
-  describeDiffs,
-  diffCounts,
   edgeTransactions,
-  mergeCounts,
-  dlqCount,
-  expectedJobs,
   historyKeys,
-  quiesce,
+  settle,
   startPipelineEnv,
   sum,
-  unhealthy,
+  untilStreaming,
   type PipelineEnv,
 } from './pipeline-harness';
 
@@ -61,13 +55,7 @@ describe('pipeline: Postgres -> Redis (hash, json, bullmq) and Elasticsearch', (
     jobs = new JobCollector(e);
     await e.cdc.startWorker();
     // Writers start once the snapshot is done, so what it read is exactly the preloaded rows (one r job each).
-    await waitFor(
-      'the snapshot to finish',
-      () => phaseOf(e.cdc),
-      (p) => p === 'streaming',
-      60_000,
-      200,
-    );
+    await untilStreaming(e);
     wl.start();
     await new Promise((r) => setTimeout(r, RUN_MS / 2));
     await wl.largeInsert(BIG_TXN_ROWS);
@@ -76,23 +64,15 @@ describe('pipeline: Postgres -> Redis (hash, json, bullmq) and Elasticsearch', (
     await wl.stop();
     expect(wl.unexpectedErrors).toEqual([]);
 
-    const diffs = await quiesce(e, LONG ? 300_000 : 60_000);
-    const want = mergeCounts(expectedJobs(wl.history, snapshotKeys), edge);
     const c = jobs;
-    await waitFor(
-      'the BullMQ worker to get every job',
-      () => c.received,
-      (n) => n >= sum(want),
-      30_000,
-      200,
-    ).catch(() => undefined);
-    const problems = {
-      targets: describeDiffs(diffs),
-      jobs: diffCounts(want, c.changes).slice(0, 10),
-      duplicateJobIds: c.duplicates().slice(0, 10),
-      dlq: await dlqCount(e),
-      unhealthy: await unhealthy(e),
-    };
+    const { diffs, want, problems } = await settle(
+      e,
+      c,
+      wl.history,
+      snapshotKeys,
+      edge,
+      LONG ? 300_000 : 60_000,
+    );
     console.log(
       `pipeline (seed ${SEED}): workload ${JSON.stringify(wl.stats)}; rows ${diffs
         .filter((d) => d.target === 'hash')

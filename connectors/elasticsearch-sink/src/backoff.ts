@@ -12,22 +12,3 @@ export function backoffMs(
   const base = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(base / 2 + (random() * base) / 2);
 }
-
-/** Resolves after `ms`, or at once when `signal` aborts (the caller checks the signal). */
-export function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) {
-      resolve();
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}

@@ -63,7 +63,7 @@ export const elasticsearchSinkConfig = z
       .enum(['auto', 'lsn', 'offset', 'none'])
       .default('auto')
       .describe(
-        'Document version for external versioning (write.method index): lsn: the `source.lsn` header (records without it are rejected); offset: the Kafka offset; auto: the header when present, else the offset; none: no versioning, last write wins. A write whose version is not above the stored one is a no-op (409, counted as success), so replays and reordering never overwrite newer data. With upsert, auto means none.',
+        'Document version for external versioning (write.method index): lsn: the `source.lsn` header (records without it are rejected); offset: the Kafka offset; auto: the header when present, else the offset; none: no versioning, last write wins. A write whose version is below the stored one is a no-op (409, counted as success); equal versions (one source transaction) apply in order, so replays and reordering never overwrite newer data. With upsert, auto means none.',
       ),
     'batch.size': z
       .number()

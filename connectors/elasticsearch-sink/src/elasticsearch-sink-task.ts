@@ -1,3 +1,4 @@
+import { sleep } from '@tributary/connect-sdk';
 import type { Client } from '@elastic/elasticsearch';
 import {
   RetriableError,
@@ -6,7 +7,7 @@ import {
   type SinkTaskContext,
   type TopicPartitionOffsets,
 } from '@tributary/connect-sdk';
-import { backoffMs, sleep } from './backoff';
+import { backoffMs } from './backoff';
 import { bulkLines, itemOutcome, requestOutcome } from './bulk-outcome';
 import type { ElasticsearchSinkConfig } from './config';
 import { createClient, putIndexTemplate } from './es-client';

@@ -1,3 +1,4 @@
+import { sleep } from '@tributary/connect-sdk';
 import type { SourceRecord, SourceTask, SourceTaskContext } from '@tributary/connect-sdk';
 import { open } from 'node:fs/promises';
 import type { FileSourceConfig } from './config';
@@ -7,7 +8,6 @@ import { readLines } from './line-reader';
 import { MultilineJoiner, type TextEvent } from './multiline';
 import { makeParser, type Parser } from './parse';
 import { FileRegistry, TrackedFile } from './tracked-file';
-import { sleep } from './sleep';
 
 const CHUNK_BYTES = 256 * 1024;
 /** Bytes of lines one file may contribute to one poll, so a backlog is read in slices. */
@@ -90,7 +90,7 @@ export class FileSourceTask implements SourceTask<FileSourceConfig> {
       if (out.length > 0) return out;
       const left = deadline - Date.now();
       if (left <= 0) return [];
-      await sleep(Math.min(interval, left), [signal, ctx.signal, this.wake.signal]);
+      await sleep(Math.min(interval, left), signal, ctx.signal, this.wake.signal);
     }
   }
 
@@ -255,7 +255,7 @@ export class FileSourceTask implements SourceTask<FileSourceConfig> {
         'source.position': String(event.start),
         'file.path': file.path ?? '',
       },
-      sourcePartition: { fingerprint: file.fingerprint },
+      sourcePartition: file.partition,
       sourceOffset: { position: event.end, head: file.head },
     };
     if (parsed.failure) record.failure = parsed.failure;

@@ -18,6 +18,8 @@ export class TrackedFile {
   caughtUp = false;
   /** No globbed path holds this identity any more (renamed away or deleted); the handle is closed once read out. */
   gone = false;
+  /** The source partition of its records; one object, so the framework keys it once per batch. */
+  readonly partition: Readonly<{ fingerprint: string }>;
 
   constructor(
     readonly fingerprint: string,
@@ -30,6 +32,7 @@ export class TrackedFile {
   ) {
     this.position = position;
     this.readPos = position;
+    this.partition = { fingerprint };
   }
 
   /** Opens `path` as this identity's handle, if it really holds this identity's content up to `position`. */

@@ -166,7 +166,6 @@ describe('postgres-source streaming', () => {
     const d = await start(db, { 'snapshot.mode': 'never', 'max.queue.size': 5000 });
     try {
       await untilStreaming(d);
-      const t0 = Date.now();
       await db.query("INSERT INTO big SELECT g, 'row ' || g FROM generate_series(1, 100000) g");
       let n = 0;
       let last = 0;
@@ -185,11 +184,6 @@ describe('postgres-source streaming', () => {
         n += batch.length;
         await d.ack(batch);
       }
-      const secs = (Date.now() - t0) / 1000;
-      // Figures for the report, not assertions on speed.
-      console.log(
-        `100k-row transaction: ${n} records in ${secs.toFixed(2)} s (${Math.round(n / secs)} rows/s)`,
-      );
       expect(n).toBe(100_000);
       expect(txEnds).toBe(1);
     } finally {

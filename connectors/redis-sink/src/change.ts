@@ -19,6 +19,12 @@ export interface Change {
   source: Record<string, unknown> | null;
   /** Source position as a canonical decimal string, from the `source.lsn` header or the envelope. */
   lsn: string | null;
+  /**
+   * The LSN came from the `source.lsn` header: postgres-source's version (commit LSN, snapshot LSN for reads),
+   * which orders every change of a key. An envelope's own `source.lsn` (e.g. Debezium's) is the change's WAL
+   * position, which a snapshot read can exceed while older-looking changes are still to come.
+   */
+  lsnIsVersion: boolean;
   tombstone: boolean;
 }
 
@@ -51,8 +57,9 @@ export function interpret(record: SinkRecord, unwrap: boolean): Change {
   const value = record.value;
   const env = isEnvelope(value) ? value : null;
   const source = env && isObject(env.source) ? env.source : null;
-  const lsn = normalizeLsn(record.headers['source.lsn']) ?? normalizeLsn(source?.lsn);
-  const base = { key: record.key, source, lsn };
+  const header = normalizeLsn(record.headers['source.lsn']);
+  const lsn = header ?? normalizeLsn(source?.lsn);
+  const base = { key: record.key, source, lsn, lsnIsVersion: header !== null };
   if (value === null || value === undefined) {
     return { ...base, action: 'delete', op: 'd', row: null, tombstone: true };
   }

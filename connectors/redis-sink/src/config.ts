@@ -70,7 +70,7 @@ export const redisSinkConfig = z
       .boolean()
       .default(true)
       .describe(
-        'hash and json modes: for records with a `source.lsn` header, remember the last LSN written per key (hash "tributary:lsn:<connector>") and skip a write or delete whose LSN is lower, so an older change replayed after a newer one never wins. Snapshot reads (op "r") are checked but do not raise the stored LSN.',
+        'hash and json modes: for records with a `source.lsn` header, remember the last LSN written per key (hash "tributary:lsn:<connector>") and skip a write or delete whose LSN is lower, so an older change replayed after a newer one never wins. Without the header, the envelope `source.lsn` is used and snapshot reads (op "r") are checked but do not raise the stored LSN.',
       ),
     'batch.size': z
       .number()

@@ -77,9 +77,10 @@ export class Planner {
   private writeArgs(change: Change): Array<string | Buffer> {
     const hash = this.config.mode === 'hash';
     const lsn = this.config['lsn.guard'] ? (change.lsn ?? '') : '';
-    // A snapshot read is checked against the stored LSN but does not raise it: its LSN is the snapshot's,
-    // and a transaction in flight at that point is streamed afterwards with change LSNs below it.
-    const record = change.op === 'r' ? '0' : '1';
+    // With only an envelope's change LSN, a snapshot read is checked against the stored LSN but does not raise
+    // it: a transaction in flight at the snapshot point is streamed afterwards with change LSNs below it. The
+    // header's version needs no such exception.
+    const record = change.op === 'r' && !change.lsnIsVersion ? '0' : '1';
     const head = [
       hash ? 'hash' : 'string',
       change.action === 'delete' ? 'del' : 'set',

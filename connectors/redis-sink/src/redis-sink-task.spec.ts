@@ -250,19 +250,30 @@ describe('RedisSinkTask (real redis-server)', () => {
       expect(errant).toEqual([]);
     });
 
-    it('lets a snapshot read be overwritten by a change streamed after it with a lower change LSN', async () => {
+    it('with only envelope change LSNs, lets a snapshot read be overwritten by a change streamed after it with a lower LSN', async () => {
       const task = await start({ mode });
-      // A transaction in flight at the snapshot point: its change LSN (400) is below the snapshot's (500),
-      // but it commits later, so it is streamed after the snapshot row and is the newer state.
+      const envelopeOnly = (r: SinkRecord): SinkRecord => ({ ...r, headers: {} });
+      // Debezium-style topics: a transaction in flight at the snapshot point has a change LSN (400) below the
+      // snapshot's (500) but commits later, so it is streamed after the snapshot row and is the newer state.
       await write(task, [
-        change(0, 'r', 1, { v: 'snapshot' }, 500),
-        change(1, 'u', 1, { v: 'streamed' }, 400),
+        envelopeOnly(change(0, 'r', 1, { v: 'snapshot' }, 500)),
+        envelopeOnly(change(1, 'u', 1, { v: 'streamed' }, 400)),
       ]);
       expect(await read(1)).toEqual(mode === 'json' ? { id: 1, v: 'streamed' } : { id: '1', v: 'streamed' });
       // Snapshot reads are still checked against what streamed changes stored.
-      await write(task, [change(2, 'r', 1, { v: 'older snapshot' }, 300)]);
+      await write(task, [envelopeOnly(change(2, 'r', 1, { v: 'older snapshot' }, 300))]);
       expect(await read(1)).toEqual(mode === 'json' ? { id: 1, v: 'streamed' } : { id: '1', v: 'streamed' });
       expect(await redis.hget(lsnHashKey(CONNECTOR), `${TOPIC}:1`)).toBe('400');
+    });
+
+    it('with the source.lsn header (commit-LSN versions), a snapshot read raises the stored version', async () => {
+      const task = await start({ mode });
+      await write(task, [
+        change(0, 'r', 1, { v: 'snapshot' }, 500),
+        change(1, 'u', 1, { v: 'replayed older' }, 400),
+      ]);
+      expect(await read(1)).toEqual(mode === 'json' ? { id: 1, v: 'snapshot' } : { id: '1', v: 'snapshot' });
+      expect(await redis.hget(lsnHashKey(CONNECTOR), `${TOPIC}:1`)).toBe('500');
     });
 
     it('sends a WRONGTYPE record to the errors policy and writes the others', async () => {

@@ -4,3 +4,4 @@ export * from './tasks';
 export * from './define-connector';
 export * from './validate-config';
 export * from './duration';
+export * from './sleep';

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError } from '@tributary/common';
+import { parseBootstrap } from '../client/kafka-client';
 import type { PipelineFile, WorkerSettings } from '@tributary/connect/pipeline/connector-spec';
 import { CONNECTORS } from '@tributary/connectors';
 
@@ -51,11 +52,14 @@ export async function loadPipelinesOrExit(files: readonly string[]): Promise<Pip
 /** Command-line flags as worker settings (they win over the files' `worker:` sections). */
 export function workerFlags(opts: ConnectOptions): Partial<WorkerSettings> {
   const out: Partial<WorkerSettings> = {};
-  if (opts.bootstrap !== undefined)
-    out.bootstrap = opts.bootstrap
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
+  if (opts.bootstrap !== undefined) {
+    try {
+      out.bootstrap = parseBootstrap(opts.bootstrap);
+    } catch (e) {
+      process.stderr.write(`tributary: ${(e as Error).message}\n`);
+      process.exit(2);
+    }
+  }
   if (opts.connectHost !== undefined) out.restHost = opts.connectHost;
   if (opts.connectPort !== undefined) {
     if (!/^\d+$/.test(opts.connectPort) || Number(opts.connectPort) > 65535) {

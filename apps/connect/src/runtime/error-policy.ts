@@ -1,9 +1,8 @@
 import type { Producer } from 'kafkajs';
-import { RetriableError } from '@tributary/connect-sdk';
+import { RetriableError, sleep } from '@tributary/connect-sdk';
 import type { Logger } from '@tributary/common';
 import type { ErrorPolicy } from '../pipeline/connector-spec';
 import type { ConnectMetrics } from './metrics';
-import { sleep } from './abortable-wait';
 
 export type FailureStage = 'source' | 'converter' | 'transform' | 'put' | 'produce';
 

@@ -1,3 +1,4 @@
+import { sleep } from '@tributary/connect-sdk';
 import type { Batch, Consumer } from 'kafkajs';
 import type {
   SinkConnectorDefinition,
@@ -7,10 +8,9 @@ import type {
   TaskSignal,
 } from '@tributary/connect-sdk';
 import type { TransformRecord } from '../pipeline/connector-spec';
-import { fromBytes } from './converter';
+import { fromBytes, toBytes } from './converter';
 import { ErrorReporter, withRetries } from './error-policy';
-import { sleep } from './abortable-wait';
-import type { TaskDeps, TaskRunner } from './task-deps';
+import { baseContext, type TaskDeps, type TaskRunner } from './task-deps';
 import { applyTransforms } from './apply-transforms';
 
 function headersOf(h: Batch['messages'][number]['headers']): RecordHeaders {
@@ -50,11 +50,7 @@ export class SinkTaskRunner implements TaskRunner {
     const task = (this.task = this.def.createTask() as SinkTask<unknown>);
     d.tracker.begin('start');
     await task.start({
-      connector: d.spec.name,
-      taskId: d.taskId,
-      config: d.taskConfig,
-      log: d.log,
-      signal,
+      ...baseContext(d, signal),
       reportErrant: (record, error) =>
         this.reporter.report({
           stage: 'put',
@@ -62,8 +58,9 @@ export class SinkTaskRunner implements TaskRunner {
           topic: record.topic,
           partition: record.partition,
           offset: record.offset,
-          key: record.key === null ? null : Buffer.from(JSON.stringify(record.key)),
-          value: record.value === null ? null : Buffer.from(JSON.stringify(record.value)),
+          // The DLQ holds the record as the topic did: bytes through the connector's own converter.
+          key: toBytes(d.spec.converter.key, record.key),
+          value: toBytes(d.spec.converter.value, record.value),
           headers: record.headers,
         }),
     });

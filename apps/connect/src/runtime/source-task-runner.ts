@@ -1,3 +1,4 @@
+import { sleep } from '@tributary/connect-sdk';
 import type { Message } from 'kafkajs';
 import type {
   TaskSignal,
@@ -10,8 +11,7 @@ import type { TransformRecord } from '../pipeline/connector-spec';
 import { canonicalJson } from '@tributary/common';
 import { toBytes } from './converter';
 import { ErrorReporter, TaskFailure } from './error-policy';
-import { sleep } from './abortable-wait';
-import type { TaskDeps, TaskRunner } from './task-deps';
+import { baseContext, type TaskDeps, type TaskRunner } from './task-deps';
 import { applyTransforms } from './apply-transforms';
 
 /**
@@ -42,11 +42,7 @@ export class SourceTaskRunner implements TaskRunner {
     const task = (this.task = this.def.createTask() as SourceTask<unknown>);
     d.tracker.begin('start');
     await task.start({
-      connector: d.spec.name,
-      taskId: d.taskId,
-      config: d.taskConfig,
-      log: d.log,
-      signal,
+      ...baseContext(d, signal),
       offsetFor: (p) => d.offsets.offsetFor(d.spec.name, p),
       storedOffsets: () => d.offsets.positions(d.spec.name),
     });
@@ -104,11 +100,17 @@ export class SourceTaskRunner implements TaskRunner {
     const byTopic = new Map<string, Message[]>();
     const positions = new Map<string, SourcePosition>();
     let filtered = 0;
-    const mark = (r: SourceRecord) =>
-      positions.set(canonicalJson(r.sourcePartition), {
-        partition: r.sourcePartition,
-        offset: r.sourceOffset,
-      });
+    // Only the last position per source partition matters. Sources usually reuse one partition object for a
+    // whole batch, so the canonical key is computed once per object, not once per record.
+    let lastPartition: SourceRecord['sourcePartition'] | null = null;
+    let lastKey = '';
+    const mark = (r: SourceRecord) => {
+      if (r.sourcePartition !== lastPartition) {
+        lastPartition = r.sourcePartition;
+        lastKey = canonicalJson(r.sourcePartition);
+      }
+      positions.set(lastKey, { partition: r.sourcePartition, offset: r.sourceOffset });
+    };
     try {
       for (const r of records) {
         if (r.failure) {

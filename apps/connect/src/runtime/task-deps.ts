@@ -34,3 +34,8 @@ export interface TaskRunner {
   /** Forwards an operator signal; null when the task takes no signals. */
   signal(s: TaskSignal): Promise<Record<string, unknown>> | null;
 }
+
+/** The context fields every task gets, source or sink. */
+export function baseContext(d: TaskDeps, signal: AbortSignal) {
+  return { connector: d.spec.name, taskId: d.taskId, config: d.taskConfig, log: d.log, signal };
+}

@@ -46,14 +46,19 @@ export function startConnectThread(
         });
       } else if (m.type === 'failed') {
         closing = true;
-        reject(new Error(m.message));
+        reject(new Error(explainStartFailure(m.message, settings)));
         void worker.terminate();
       } else if (m.type === 'closed') {
         closed?.();
       }
     });
     worker.on('error', (e) => {
-      process.stderr.write(`tributary: the connect worker failed: ${e.message}\n`);
+      const oom = (e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
+      process.stderr.write(
+        oom
+          ? `tributary: the connect worker ran out of its ${heapMb} MB heap; raise TRIBUTARY_CONNECT_HEAP_MB (or lower a connector's batch or queue size) and start it again: offsets resume where they were stored\n`
+          : `tributary: the connect worker failed: ${e.message}; see the log lines above, fix the cause and start it again (offsets resume where they were stored)\n`,
+      );
       process.exit(1);
     });
     worker.on('exit', (code) => {
@@ -61,8 +66,21 @@ export function startConnectThread(
         closed?.();
         return;
       }
-      process.stderr.write(`tributary: the connect worker thread exited unexpectedly (code ${code})\n`);
+      process.stderr.write(
+        `tributary: the connect worker thread exited unexpectedly (code ${code}); see the log lines above and start it again (offsets resume where they were stored)\n`,
+      );
       process.exit(1);
     });
   });
+}
+
+/** The worker could not start: say what to check, for the two failures users meet most. */
+function explainStartFailure(message: string, settings: WorkerSettings): string {
+  if (/EADDRINUSE/.test(message)) {
+    return `cannot start the connect worker: ${settings.restHost}:${settings.restPort} is already in use (${message}); pick another --connect-port or worker.rest.port`;
+  }
+  if (/ECONNREFUSED|ENOTFOUND|Connection error|NumberOfRetriesExceeded|connect ETIMEDOUT/i.test(message)) {
+    return `cannot start the connect worker: the brokers at ${settings.bootstrap.join(',')} are not reachable (${message}); check --bootstrap or worker.bootstrap and that the brokers run`;
+  }
+  return `cannot start the connect worker: ${message}`;
 }
