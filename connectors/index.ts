@@ -4,6 +4,7 @@ import { fileSink } from '@tributary/connectors/file-sink';
 import { fileSource } from '@tributary/connectors/file-source';
 import { redisSink } from '@tributary/connectors/redis-sink';
 import { postgresSource } from '@tributary/connectors/postgres-source';
+import { reconcile } from '@tributary/connectors/reconcile';
 
 /**
  * The connector registry: every connector plugin is imported here, statically (docs/adr/0001). A pipeline
@@ -15,4 +16,5 @@ export const CONNECTORS: readonly ConnectorDefinition[] = [
   redisSink as ConnectorDefinition,
   elasticsearchSink as ConnectorDefinition,
   postgresSource as ConnectorDefinition,
+  reconcile as ConnectorDefinition,
 ];

@@ -27,6 +27,11 @@ export interface SourceConnectorDefinition<S extends z.ZodType = z.ZodType> exte
 
 export interface SinkConnectorDefinition<S extends z.ZodType = z.ZodType> extends ConnectorBase<S> {
   kind: 'sink';
+  /**
+   * For sinks whose config names the topics they read (e.g. reconcile's `left.topic` and `right.topic`): the
+   * pipeline entry then takes no `topics:` of its own.
+   */
+  topicsOf?(config: z.output<S>): string[];
   createTask(): SinkTask<z.output<S>>;
 }
 

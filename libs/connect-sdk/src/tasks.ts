@@ -60,6 +60,61 @@ export interface SinkTaskContext<C> extends TaskContextBase<C> {
    * the DLQ with `tolerance: all`, a task failure with `none`. Never skip a record silently.
    */
   reportErrant(record: SinkRecord, error: Error): Promise<void>;
+  /** Topics on the worker's own cluster, for sinks that keep state in Kafka or write results back. */
+  readonly topics: TopicAccess;
+  /** Gauges on the worker's `/metrics`, labelled with the connector and task. */
+  readonly metrics: TaskMetrics;
+}
+
+/** A record a task writes to the worker's cluster: string key, JSON value (null = tombstone). */
+export interface OutputRecord {
+  topic: string;
+  key: string | null;
+  value: unknown;
+  /** Epoch milliseconds; defaults to the time of the send. */
+  timestamp?: number;
+}
+
+/** A record read back from the worker's cluster: key as a string, value parsed as JSON (null = tombstone). */
+export interface StoredRecord {
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: unknown;
+}
+
+/**
+ * Kafka I/O the framework does for a task, through the worker's client: the task never holds a client of its
+ * own, so brokers, retries and idempotence are configured in one place.
+ */
+export interface TopicAccess {
+  /** Creates the topic when it does not exist yet. */
+  ensure(topic: string, opts: { partitions: number; compacted: boolean }): Promise<void>;
+  /** The topic's partition count. */
+  partitions(topic: string): Promise<number>;
+  /** Reads the topic from the beginning to the end it had when the call started, in order per partition. */
+  readAll(topic: string, onRecord: (r: StoredRecord) => void): Promise<void>;
+  /** Writes with acks=all and resolves once every record is acknowledged. */
+  send(records: readonly OutputRecord[]): Promise<void>;
+}
+
+/** One sample of a task gauge: extra labels (besides connector and task) and the value. */
+export interface GaugeSample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+export interface TaskMetrics {
+  /**
+   * Publishes a gauge, read at each scrape through `collect`, until the task stops. Tasks of different
+   * connectors may publish the same name; `labelNames` must then be the same.
+   */
+  gauge(spec: {
+    name: string;
+    help: string;
+    labelNames: readonly string[];
+    collect: () => GaugeSample[];
+  }): void;
 }
 
 /**

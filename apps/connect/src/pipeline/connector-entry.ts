@@ -33,7 +33,19 @@ export function checkConnector(
   if (!own.ok || !def || !config || !transforms) return null;
 
   const e = own.value;
-  if (def.kind === 'sink') {
+  const derived = def.kind === 'sink' && def.topicsOf ? def.topicsOf(config) : null;
+  if (derived) {
+    // The same list is accepted, so a config read back from `GET /connectors/{name}/config` can be PUT again.
+    const same = e.topics?.length === derived.length && e.topics.every((t, i) => t === derived[i]);
+    for (const key of ['topics', 'topics.regex'] as const) {
+      if (e[key] !== undefined && !(key === 'topics' && same)) {
+        problems.push({
+          path: [...base, key],
+          message: `${def.name} reads the topics its config names (${derived.join(', ')}); remove ${key}`,
+        });
+      }
+    }
+  } else if (def.kind === 'sink') {
     if (e.topics && e['topics.regex'] !== undefined) {
       problems.push({
         path: [...base, 'topics.regex'],
@@ -67,8 +79,8 @@ export function checkConnector(
     name: e.name,
     type: def.name,
     kind: def.kind,
-    topics: e.topics ?? [],
-    topicsRegex: e['topics.regex'] ?? null,
+    topics: derived ?? e.topics ?? [],
+    topicsRegex: derived ? null : (e['topics.regex'] ?? null),
     config,
     transforms,
     errors: {

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GaugeSample, TaskMetrics } from '@tributary/connect-sdk';
 
 /** The worker's Prometheus metrics, served on `GET /metrics`. Labels: connector and task. */
 export class ConnectMetrics {
@@ -58,7 +59,44 @@ export class ConnectMetrics {
     registers: [this.registry],
   });
 
+  /** Gauges tasks publish (`ctx.metrics`), by name; each holds one collector per connector task. */
+  private readonly taskGauges = new Map<string, Map<string, () => GaugeSample[]>>();
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'tributary_connect_' });
+  }
+
+  /** The `ctx.metrics` of one task; `release` unpublishes its gauges when the task stops. */
+  forTask(connector: string, task: number): TaskMetrics & { release(): void } {
+    const id = `${connector}/${task}`;
+    const mine: Array<Map<string, () => GaugeSample[]>> = [];
+    return {
+      gauge: (spec) => {
+        let collectors = this.taskGauges.get(spec.name);
+        if (!collectors) {
+          const all = (collectors = new Map());
+          this.taskGauges.set(spec.name, all);
+          new Gauge({
+            name: spec.name,
+            help: spec.help,
+            labelNames: ['connector', 'task', ...spec.labelNames],
+            registers: [this.registry],
+            // Read at scrape time, so the figures are the task's own and never drift from its status.
+            collect() {
+              this.reset();
+              for (const [key, collect] of all) {
+                const [c, t] = key.split('/') as [string, string];
+                for (const s of collect()) this.set({ ...s.labels, connector: c, task: t }, s.value);
+              }
+            },
+          });
+        }
+        collectors.set(id, spec.collect);
+        mine.push(collectors);
+      },
+      release: () => {
+        for (const m of mine) m.delete(id);
+      },
+    };
   }
 }

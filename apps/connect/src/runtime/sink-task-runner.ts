@@ -4,6 +4,7 @@ import type {
   SinkConnectorDefinition,
   SinkRecord,
   SinkTask,
+  SinkTaskContext,
   RecordHeaders,
   TaskSignal,
 } from '@tributary/connect-sdk';
@@ -12,6 +13,7 @@ import { fromBytes, toBytes } from './converter';
 import { ErrorReporter, withRetries } from './error-policy';
 import { baseContext, type TaskDeps, type TaskRunner } from './task-deps';
 import { applyTransforms } from './apply-transforms';
+import { TaskTopics } from './task-topics';
 
 function headersOf(h: Batch['messages'][number]['headers']): RecordHeaders {
   const out: RecordHeaders = {};
@@ -46,11 +48,30 @@ export class SinkTaskRunner implements TaskRunner {
 
   async run(): Promise<void> {
     const { d } = this;
-    const signal = this.abort.signal;
     const task = (this.task = this.def.createTask() as SinkTask<unknown>);
+    const metrics = d.metrics.forTask(d.spec.name, d.taskId);
     d.tracker.begin('start');
+    try {
+      await this.startTask(task, metrics);
+    } catch (e) {
+      metrics.release();
+      throw e;
+    }
+    d.tracker.end();
+    try {
+      await this.consume(task);
+    } finally {
+      metrics.release();
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  private async startTask(task: SinkTask<unknown>, metrics: SinkTaskContext<unknown>['metrics']): Promise<void> {
+    const { d } = this;
     await task.start({
-      ...baseContext(d, signal),
+      ...baseContext(d, this.abort.signal),
+      topics: new TaskTopics(d.kafka),
+      metrics,
       reportErrant: (record, error) =>
         this.reporter.report({
           stage: 'put',
@@ -64,7 +85,11 @@ export class SinkTaskRunner implements TaskRunner {
           headers: record.headers,
         }),
     });
-    d.tracker.end();
+  }
+
+  private async consume(task: SinkTask<unknown>): Promise<void> {
+    const { d } = this;
+    const signal = this.abort.signal;
     const consumer = (this.consumer = d.kafka.kafka.consumer({
       groupId: `${d.groupPrefix}${d.spec.name}`,
       sessionTimeout: 30_000,
@@ -107,7 +132,6 @@ export class SinkTaskRunner implements TaskRunner {
       await consumer.disconnect().catch(() => undefined);
       await task.stop().catch((e: unknown) => d.log.warn({ err: (e as Error).message }, 'task stop failed'));
     }
-    if (this.failure) throw this.failure;
   }
 
   /**

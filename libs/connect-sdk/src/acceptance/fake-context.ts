@@ -2,6 +2,7 @@ import pino from 'pino';
 import type { SinkRecord } from '../records';
 import type { SinkTaskContext, SourceTaskContext } from '../tasks';
 import type { InMemoryOffsetStore } from './offset-store';
+import { InMemoryMetrics, InMemoryTopics } from './in-memory-topics';
 
 const silent = pino({ level: 'silent' });
 
@@ -26,6 +27,8 @@ export function fakeSinkContext<C>(
   connector: string,
   config: C,
   errant: Array<{ record: SinkRecord; error: Error }>,
+  topics: InMemoryTopics = new InMemoryTopics(),
+  metrics: InMemoryMetrics = new InMemoryMetrics(),
 ): SinkTaskContext<C> {
   return {
     connector,
@@ -36,5 +39,7 @@ export function fakeSinkContext<C>(
     reportErrant: async (record, error) => {
       errant.push({ record, error });
     },
+    topics,
+    metrics,
   };
 }

@@ -1,3 +1,6 @@
+import type { SinkRecord } from '../records';
+import type { InMemoryTopics } from './in-memory-topics';
+
 /** A config the connector must reject, and what the problem message must say. */
 export interface BadConfig {
   config: Record<string, unknown>;
@@ -15,7 +18,14 @@ export interface SourceFixture {
 export interface SinkFixture {
   /** A valid config writing its output into `dir`. */
   config(dir: string): Record<string, unknown>;
-  /** The values the sink wrote to `dir`, in order. */
-  readOutput(dir: string): Promise<unknown[]> | unknown[];
+  /**
+   * What the sink wrote, in order: from `dir`, or from `topics` for sinks that write to the worker's cluster
+   * (the suite's in-memory topics, shared by every task of one test).
+   */
+  readOutput(dir: string, topics: InMemoryTopics): Promise<unknown[]> | unknown[];
+  /** Input records `from`..`to-1`, for sinks that need records of their own shape; default `sinkRecords`. */
+  records?(from: number, to: number): SinkRecord[];
+  /** The output these records give when each is applied once; default their values. */
+  expectedOutput?(records: readonly SinkRecord[]): unknown[];
   badConfigs: BadConfig[];
 }

@@ -7,4 +7,5 @@ export { describeSinkAcceptance, sinkRecords, nextOffsets } from './sink-accepta
 export { InMemoryOffsetStore } from './offset-store';
 export { startSource, type DrivenSource } from './source-driver';
 export { fakeSourceContext, fakeSinkContext } from './fake-context';
+export { InMemoryTopics, InMemoryMetrics } from './in-memory-topics';
 export type { BadConfig, SinkFixture, SourceFixture } from './fixtures';
