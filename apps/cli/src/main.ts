@@ -10,6 +10,7 @@ import { registerCoordinator } from './commands/coordinator.command';
 import { registerConnect } from './commands/connect.command';
 import { registerValidate } from './commands/validate.command';
 import { registerConnectors } from './commands/connectors.command';
+import { registerReconcile } from './commands/reconcile.command';
 import { CONNECTORS } from '@tributary/connectors';
 
 /** `tributary` entry point: one subcommand per file in ./commands. */
@@ -28,6 +29,7 @@ registerCoordinator(program);
 registerConnect(program);
 registerValidate(program, CONNECTORS);
 registerConnectors(program);
+registerReconcile(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`tributary: ${e instanceof Error ? e.message : String(e)}\n`);

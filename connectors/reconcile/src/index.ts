@@ -14,7 +14,8 @@ export const reconcile = defineConnector({
   description: [
     'Reads `left.topic` and `right.topic` (no `topics:` entry needed), extracts a business key from each side,',
     'normalises both values (`fields`: renames, ignored fields, numeric tolerance, timestamp truncation) and',
-    'compares the latest version of each side.',
+    'compares the latest version of each side. The key fields themselves are not compared again, and the',
+    'Kafka record key is not read (its converter defaults to `string`, so any key bytes will do).',
     '',
     '**Results.** Every key is in one category: `pending` (waiting inside the window), `matched`,',
     '`missing-right` (seen on the left only), `missing-left` (seen on the right only) or `field-mismatch` (the',
@@ -35,9 +36,10 @@ export const reconcile = defineConnector({
     '**State and restarts.** Per-key state lives in a compacted topic (`state.topic`), written with the results',
     'at every flush and before the consumer offsets are committed. It records the offsets it applied, so records',
     'replayed after a crash change nothing, and the totals are recounted from it at start. Results go to',
-    '`report.topic` as JSON (one record per change of a key’s result, keyed by the business key, with a',
-    '`revision`: after a crash a result may be written again with the same revision). Memory holds every key',
-    'seen (about 0.5 KB each).',
+    '`report.topic` as JSON: one record per change of a key’s result, keyed by the business key, with a',
+    '`revision` that grows per key. Delivery is at-least-once: results written after the last saved state are',
+    'written again after a crash (their times or revision order may differ), so the last record of a key is the',
+    'one that holds; the totals come from the state and are exact. Memory holds every key seen (about 0.5 KB each).',
     '',
     '**Status.** Totals, rates, watermarks, the most frequent mismatching fields and examples are in',
     '`GET /connectors/{name}/status` (task `details`), on `/metrics` (`tributary_reconcile_results`,',
@@ -52,6 +54,8 @@ export const reconcile = defineConnector({
     fields: { map: { total_cents: 'amount' }, ignore: ['updated_at'], tolerance: { amount: 0 } },
   },
   topicsOf: (c) => [c.left.topic, c.right.topic],
+  // The business key comes from the value; the record key is never read, so any key bytes will do.
+  converterDefaults: { key: 'string' },
   taskConfigs: (c) => [c],
   createTask: () => new ReconcileTask(),
 });

@@ -6,7 +6,10 @@
 /** Where a key stands. `pending` is not a result: the key waits inside the lateness window. */
 export type Category = 'pending' | 'matched' | 'missing-right' | 'missing-left' | 'field-mismatch';
 
-/** Running totals. Keys are counted once, in their current category; `duplicate`, `late` and `stale` count events. */
+/**
+ * Running totals. Keys are counted once, in their current category; `late` counts keys too (they are also in
+ * their category); `duplicate` and `stale` count events.
+ */
 export interface Totals {
   /** Keys waiting inside the window (one side only, or sides that differ but may still converge). */
   pending: number;
@@ -28,7 +31,7 @@ export interface Totals {
 }
 
 export interface Rates {
-  /** Keys with a result: matched + missingRight + missingLeft + fieldMismatch. */
+  /** Keys with a result: exactly matched + missingRight + missingLeft + fieldMismatch. */
   compared: number;
   /** matched / compared (0 when nothing was compared). */
   matchRate: number;
@@ -62,7 +65,10 @@ export interface ReportRecord {
   category: Exclude<Category, 'pending'> | 'duplicate';
   /** The counterpart came more than the window after the first side. */
   late: boolean;
-  /** Increases with every result reported for this key: consumers keep the highest (a crash may repeat one). */
+  /**
+   * Grows with every result reported for this key. After a crash, results not yet saved with the key's state
+   * are written again, so a key's last record (by offset) is the one that holds.
+   */
   revision: number;
   /** The result this record replaces (e.g. `missing-right` when a late order arrived), if any. */
   previous?: Exclude<Category, 'pending'>;
@@ -103,7 +109,7 @@ export interface ReconcileDetails {
   rates: Rates;
   /** Fields of the keys now in field-mismatch, most frequent first. */
   topFields: { field: string; count: number }[];
-  /** Up to 20 keys per result, in first-seen order. */
+  /** Up to 20 keys per result (and 20 late keys). */
   examples: {
     fieldMismatch: Example[];
     missingRight: Example[];

@@ -16,6 +16,11 @@ interface ConnectorBase<S extends z.ZodType> {
   config: S;
   /** A minimal valid config, shown in the generated docs. */
   example: Record<string, unknown>;
+  /**
+   * Converters used when the pipeline entry names none (default json for both). E.g. reconcile reads values
+   * only, and services often key records by plain text, so its keys default to `string`.
+   */
+  converterDefaults?: { key?: 'json' | 'string'; value?: 'json' | 'string' };
   /** Splits the connector's config into at most `maxTasks` task configs; default: one task. */
   taskConfigs?(config: z.output<S>, maxTasks: number): z.output<S>[];
 }

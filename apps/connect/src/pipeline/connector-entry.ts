@@ -98,7 +98,7 @@ export function checkConnector(
       maxAttempts: e.restart['max.attempts'],
     },
     tasksMax: e['tasks.max'],
-    converter: { key: e.converter.key, value: e.converter.value },
+    converter: converterOf(def, entry['converter'], e.converter),
     stallTimeoutMs: e['stall.timeout'],
     initialState: e.state,
   };
@@ -141,4 +141,17 @@ function checkPluginConfig(
     });
   }
   return null;
+}
+
+/** The entry's converters, with the plugin's defaults for those the entry does not name. */
+function converterOf(
+  def: ConnectorDefinition,
+  raw: unknown,
+  parsed: ConnectorSpec['converter'],
+): ConnectorSpec['converter'] {
+  const given = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  return {
+    key: given['key'] === undefined ? (def.converterDefaults?.key ?? parsed.key) : parsed.key,
+    value: given['value'] === undefined ? (def.converterDefaults?.value ?? parsed.value) : parsed.value,
+  };
 }

@@ -20,7 +20,7 @@ export function connectorStatus(worker: ConnectWorker, name: string) {
         ...(t.trace ? { trace: t.trace } : {}),
         restarts: t.restarts,
         ...(t.nextRestartAt ? { next_restart_at: new Date(t.nextRestartAt).toISOString() } : {}),
-        ...(details ? { details } : {}),
+        ...(details && Object.keys(details).length > 0 ? { details } : {}),
       };
     }),
     type: r.def.kind,

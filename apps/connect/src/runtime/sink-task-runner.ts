@@ -66,7 +66,10 @@ export class SinkTaskRunner implements TaskRunner {
     if (this.failure) throw this.failure;
   }
 
-  private async startTask(task: SinkTask<unknown>, metrics: SinkTaskContext<unknown>['metrics']): Promise<void> {
+  private async startTask(
+    task: SinkTask<unknown>,
+    metrics: SinkTaskContext<unknown>['metrics'],
+  ): Promise<void> {
     const { d } = this;
     await task.start({
       ...baseContext(d, this.abort.signal),

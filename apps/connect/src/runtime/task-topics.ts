@@ -1,6 +1,9 @@
+import type { Message } from 'kafkajs';
 import type { OutputRecord, StoredRecord, TopicAccess } from '@tributary/connect-sdk';
 import type { WorkerKafka } from '../kafka/worker-kafka';
 import { readTopicToEnd } from '../kafka/read-topic';
+
+const CHUNK_BYTES = 256 * 1024;
 
 /** A task's topic access through the worker's shared client and idempotent acks=all producer. */
 export class TaskTopics implements TopicAccess {
@@ -28,21 +31,33 @@ export class TaskTopics implements TopicAccess {
     });
   }
 
+  /**
+   * Sends in requests of at most about 256 KB, one after the other: a flush of a large batch must not exceed the
+   * brokers' message size limit, and sequential requests keep each partition's records in order.
+   */
   async send(records: readonly OutputRecord[]): Promise<void> {
-    if (records.length === 0) return;
-    const byTopic = new Map<string, { key: string | null; value: Buffer | null; timestamp?: string }[]>();
+    let chunk = new Map<string, Message[]>();
+    let bytes = 0;
+    const sendChunk = async () => {
+      if (chunk.size === 0) return;
+      const topicMessages = [...chunk].map(([topic, messages]) => ({ topic, messages }));
+      chunk = new Map();
+      bytes = 0;
+      await this.kafka.producer.sendBatch({ acks: -1, topicMessages });
+    };
     for (const r of records) {
-      let list = byTopic.get(r.topic);
-      if (!list) byTopic.set(r.topic, (list = []));
+      const value = r.value === null ? null : Buffer.from(JSON.stringify(r.value));
+      const size = (value?.length ?? 0) + (r.key?.length ?? 0) + 64;
+      if (bytes + size > CHUNK_BYTES) await sendChunk();
+      let list = chunk.get(r.topic);
+      if (!list) chunk.set(r.topic, (list = []));
       list.push({
         key: r.key,
-        value: r.value === null ? null : Buffer.from(JSON.stringify(r.value)),
+        value,
         ...(r.timestamp !== undefined ? { timestamp: String(r.timestamp) } : {}),
       });
+      bytes += size;
     }
-    await this.kafka.producer.sendBatch({
-      acks: -1,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    });
+    await sendChunk();
   }
 }
