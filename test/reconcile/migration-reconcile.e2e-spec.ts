@@ -5,6 +5,7 @@ import {
   describeRun,
   makeTempDir,
   readPartitions,
+  repoRoot,
   removeDir,
   runCmd,
   startBroker,
@@ -14,6 +15,7 @@ import {
   type RunResult,
 } from '@tributary/testing';
 import type { ReconcileDetails, ReportRecord } from '@tributary/connectors/reconcile';
+import { parse } from 'yaml';
 import { orderScenario, type OrderScenario } from '../../examples/migration/order-scenario';
 import { playScenario } from '../../examples/migration/play-order-services';
 import { http, kafkaClient, waitFor } from '../connect/connect-http';
@@ -31,11 +33,19 @@ import { http, kafkaClient, waitFor } from '../connect/connect-http';
 const LONG = process.env['LONG'] === '1';
 const ORDERS = LONG ? 200_000 : 50_000;
 const SEED = 20_261_123;
-const WINDOW = '30s';
 
 jest.setTimeout(LONG ? 1_200_000 : 420_000);
 
+/** The example pipeline's reconcile config, so this spec checks what users run. */
+function exampleConfig(): Record<string, unknown> {
+  const file = parse(readFileSync(join(repoRoot(), 'examples', 'migration-reconcile.yaml'), 'utf8')) as {
+    connectors: { name: string; config: Record<string, unknown> }[];
+  };
+  return file.connectors.find((c) => c.name === 'orders-recon')!.config;
+}
+
 function pipeline(name: string, worker: Record<string, string>): string {
+  const config = { ...exampleConfig(), report: { topic: `${name}.report` } };
   return [
     ...(Object.keys(worker).length > 0
       ? ['worker:', ...Object.entries(worker).map(([k, v]) => `  ${k}: ${v}`)]
@@ -43,16 +53,7 @@ function pipeline(name: string, worker: Record<string, string>): string {
     'connectors:',
     `  - name: ${name}`,
     '    type: reconcile',
-    '    config:',
-    '      left:  { topic: ORDER, key: order_id, version: version }',
-    '      right: { topic: ORDERNEW, key: id, version: version }',
-    `      window: ${WINDOW}`,
-    '      keys: { lowercase: true }',
-    '      fields:',
-    '        map: { total_cents: amount }',
-    '        ignore: [updated_at]',
-    '        tolerance: { amount: 0 }',
-    '        truncate: { created_at: 1s }',
+    `    config: ${JSON.stringify(config)}`,
     '',
   ].join('\n');
 }

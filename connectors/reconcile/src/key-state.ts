@@ -42,6 +42,9 @@ export interface KeyState {
   gen: number;
 }
 
+/** The diff fields of every key not in field-mismatch: one shared empty list. */
+export const NO_FIELDS: string[] = [];
+
 export function newKeyState(key: string): KeyState {
   return {
     key,
@@ -53,7 +56,7 @@ export function newKeyState(key: string): KeyState {
     revision: 0,
     duplicates: 0,
     stale: 0,
-    diffFields: [],
+    diffFields: NO_FIELDS,
     gen: 0,
   };
 }
@@ -87,7 +90,7 @@ export function decodeKeyState(key: string, v: Record<string, unknown>): KeyStat
     revision: Number(v['rev'] ?? 0),
     duplicates: Number(v['d'] ?? 0),
     stale: Number(v['st'] ?? 0),
-    diffFields: (v['df'] as string[] | undefined) ?? [],
+    diffFields: (v['df'] as string[] | undefined) ?? NO_FIELDS,
     gen: 0,
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import { canonicalJson } from '@tributary/common';
 import type { OutputRecord, SinkRecord, StoredRecord } from '@tributary/connect-sdk';
 import type { ReconcileConfig } from './config';
@@ -14,6 +15,7 @@ import {
   type KeySpec,
 } from './key-spec';
 import {
+  NO_FIELDS,
   WATERMARK_KEY,
   decodeKeyState,
   encodeKeyState,
@@ -145,6 +147,7 @@ export class Reconciler {
     }
     if (r.value === null) return;
     const s = decodeKeyState(key, r.value as Record<string, unknown>);
+    if (s.left && s.right && s.left.n === s.right.n) s.right.n = s.left.n;
     this.keys.set(key, s);
     this.totals.add(s);
   }
@@ -230,7 +233,12 @@ export class Reconciler {
       }
       state[side] = next;
     });
-    if (state[side] === next) this.evaluate(state);
+    if (state[side] === next) {
+      // Equal normalised values (the common case) share one string: about a third of a key's memory.
+      const other = state[OTHER[side]];
+      if (other && other.n === next.n) next.n = other.n;
+      this.evaluate(state);
+    }
     this.advance(now);
     return true;
   }
@@ -288,6 +296,21 @@ export class Reconciler {
       examples: this.examplesCache.value,
       reportTopic: this.reportTopic,
       stateTopic: this.stateTopic,
+      ...this.warnings(),
+    };
+  }
+
+  /** Every key stays in memory (about 1.2 KB each): say so before the worker's heap runs out. */
+  private warnings(): { warnings?: string[] } {
+    const heap = getHeapStatistics();
+    if (heap.used_heap_size < 0.8 * heap.heap_size_limit) return {};
+    const mb = (n: number) => Math.round(n / 1048576);
+    return {
+      warnings: [
+        `the worker heap is ${Math.round((100 * heap.used_heap_size) / heap.heap_size_limit)}% full ` +
+          `(${mb(heap.used_heap_size)} of ${mb(heap.heap_size_limit)} MB) with ${this.keys.size} keys in memory ` +
+          '(about 1.2 KB each); raise TRIBUTARY_CONNECT_HEAP_MB before it runs out',
+      ],
     };
   }
 
@@ -365,7 +388,7 @@ export class Reconciler {
     this.change(s, () => {
       s.gen++;
       s.category = result;
-      s.diffFields = result === 'field-mismatch' ? fields : [];
+      s.diffFields = result === 'field-mismatch' ? fields : NO_FIELDS;
       s.reported = result;
     });
     if (!same) this.report(s, result, at, { previous, diff });

@@ -118,4 +118,6 @@ export interface ReconcileDetails {
   };
   reportTopic: string;
   stateTopic: string;
+  /** Conditions an operator should act on, e.g. a heap nearly full of keys; absent when there are none. */
+  warnings?: string[];
 }

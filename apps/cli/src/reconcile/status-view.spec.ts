@@ -59,4 +59,9 @@ describe('reconcile status view', () => {
     expect(out).not.toMatch(/NaN/);
     expect(out).toContain('matched                 0  -');
   });
+
+  it('prints the connector warnings last', () => {
+    const d = { ...details({ matched: 1, keys: 1 }), warnings: ['the worker heap is 85% full'] };
+    expect(renderStatus('r', 'RUNNING', d)).toMatch(/\nwarning: the worker heap is 85% full\n$/);
+  });
 });

@@ -57,5 +57,6 @@ export function renderStatus(name: string, taskState: string, d: ReconcileDetail
       ['right', d.right.topic, d.right.watermark ?? '-', d.right.events],
     ],
   );
-  return [head + counts, rates + fields, sides].join('\n');
+  const warnings = (d.warnings ?? []).map((w) => `warning: ${w}\n`).join('');
+  return [head + counts, rates + fields, sides, ...(warnings ? [warnings] : [])].join('\n');
 }
