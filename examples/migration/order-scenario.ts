@@ -1,3 +1,6 @@
+import { seededRandom } from '@tributary/common';
+import type { Totals } from '../../connectors/reconcile/src/report-types';
+
 /**
  * The example migration as data: the old order service writes topic ORDER, the new one ORDERNEW, and the new one
  * has deliberate bugs. Pure and deterministic for a seed, so a test (or play-order-services) can produce the same
@@ -15,19 +18,12 @@ export interface ScenarioEvent {
 }
 
 /** What the reconciler's totals must be after the stream (keys counted lower-cased). */
-export interface ExpectedResult {
-  keys: number;
+export type ExpectedResult = Omit<Totals, 'pending' | 'stale'> & {
   pending: 0;
-  matched: number;
-  missingRight: number;
-  missingLeft: number;
-  fieldMismatch: number;
-  duplicate: number;
-  late: number;
   stale: 0;
   /** Keys in field-mismatch per differing field (right-side names, dotted paths); fields with none left out. */
   fields: Record<string, number>;
-}
+};
 
 export interface DuplicateRef {
   side: 'left' | 'right';
@@ -106,18 +102,6 @@ export const cleanTailMs = (windowMs: number): number => 2 * windowMs + 60_000;
 const CURRENCIES = ['EUR', 'USD', 'GBP', 'CHF', 'SEK'] as const;
 /** Order numbers above this would collide with the extra orders' O-9xxxxx ids. */
 const MAX_ORDERS = 899_999;
-
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Rand = () => number;
 const intIn = (rand: Rand, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
@@ -239,7 +223,7 @@ interface Draft {
  */
 export function orderScenario(opts: OrderScenarioOptions): OrderScenario {
   const { orders: n, seed, startMs, spacingMs, windowMs } = checkOptions(opts);
-  const rand = mulberry32(seed);
+  const rand = seededRandom(seed);
   const orders: Order[] = [];
   for (let i = 0; i < n; i++)
     orders.push(

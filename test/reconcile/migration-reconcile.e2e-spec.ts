@@ -130,8 +130,10 @@ describe('reconcile: old vs new order service, 50k orders, kill -9 of the worker
     );
     // Topics first, so both workers see every partition from their first fetch.
     await playScenario([bootstrap], { left: [], right: [] }, { partitions: 3 });
-    subject = await startConnectWorkerProcess({ bootstrap, pipelines: [join(dir, 'subject.yaml')] });
-    control = await startConnectWorkerProcess({ bootstrap, pipelines: [join(dir, 'control.yaml')] });
+    // Every key stays in memory (about 1.2 KB each): 200k keys need more than the default 128 MB heap.
+    const env = LONG ? { ...process.env, TRIBUTARY_CONNECT_HEAP_MB: '768' } : undefined;
+    subject = await startConnectWorkerProcess({ bootstrap, pipelines: [join(dir, 'subject.yaml')], env });
+    control = await startConnectWorkerProcess({ bootstrap, pipelines: [join(dir, 'control.yaml')], env });
     await waitFor(
       'both reconcilers to report',
       async () => [await details(subject, 'orders-recon'), await details(control, 'orders-recon-control')],

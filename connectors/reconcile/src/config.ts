@@ -49,7 +49,7 @@ export const reconcileConfig = z
       'Lateness window, in event time: a key seen on one side waits this long (by the other side’s watermark) for its counterpart before it is reported missing, and two sides that differ wait this long to converge before a field-mismatch.',
     ),
     idle: durationField('1m').describe(
-      'A partition that delivered nothing for this long (wall clock) stops holding its side’s watermark back, so the tail of a stream still resolves when a service goes quiet.',
+      'A partition that delivered nothing for this long (wall clock) stops holding its side’s watermark back, so the tail of a stream still resolves when a service goes quiet. This also happens while the connector is paused: keys whose counterparts are still unread may then be reported missing, and are corrected on resume.',
     ),
     keys: z
       .strictObject({

@@ -6,3 +6,4 @@ export * from './kafkajs-cluster';
 export * from './partition-fetcher';
 export * from './kafkajs-codecs';
 export * from './canonical-json';
+export * from './seeded-random';

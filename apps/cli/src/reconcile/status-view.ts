@@ -1,22 +1,9 @@
-import type { ReconcileDetails } from '../../../../connectors/reconcile/src/report-types';
+import type { Rates, ReconcileDetails, Totals } from '../../../../connectors/reconcile/src/report-types';
 import { formatTable } from '../client/table';
 import { countRows, formatDuration, formatPercent } from './format';
 
 /** `tributary reconcile status --json`: one flat object of numbers, stable for scripts. */
-export interface StatusJson {
-  pending: number;
-  matched: number;
-  missingRight: number;
-  missingLeft: number;
-  fieldMismatch: number;
-  duplicate: number;
-  late: number;
-  stale: number;
-  keys: number;
-  compared: number;
-  matchRate: number;
-  mismatchRate: number;
-}
+export type StatusJson = Totals & Rates;
 
 export function statusJson(d: ReconcileDetails): StatusJson {
   const t = d.totals;

@@ -1,3 +1,4 @@
+import { seededRandom } from '@tributary/common';
 import type { BulkAction } from './bulk';
 
 /** Chooses a status for one bulk item instead of executing it, or null to execute it normally. */
@@ -16,17 +17,7 @@ export interface FakeRequestInfo {
  */
 export type RequestFault = (req: FakeRequestInfo) => number | null;
 
-/** mulberry32: a small seeded PRNG, so a failing fault-injection run replays exactly. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** Fails about `fraction` of all bulk items with `status` (429 by default), chosen by a seeded PRNG. */
 export function failItemsRandomly(
