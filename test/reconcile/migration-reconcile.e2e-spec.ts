@@ -100,7 +100,7 @@ function resultsByKey(reports: readonly ReportRecord[]): Map<string, KeyResults>
   return out;
 }
 
-describe('reconcile: old vs new order service, 50k orders, kill -9 of the worker mid-run', () => {
+describe(`reconcile: old vs new order service, ${ORDERS} orders, kill -9 of the worker mid-run`, () => {
   let broker: BrokerHandle;
   let subject: ConnectWorkerHandle;
   let control: ConnectWorkerHandle;
