@@ -30,6 +30,7 @@ module.exports = {
       testMatch: [
         '<rootDir>/{libs,apps,connectors}/**/*.spec.ts',
         '<rootDir>/examples/migration/**/*.spec.ts',
+        '<rootDir>/bench/src/harness/**/*.spec.ts',
       ],
     },
     { ...base, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },

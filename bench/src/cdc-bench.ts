@@ -28,6 +28,7 @@ import {
   type ConnectWorkerHandle,
 } from '@tributary/testing';
 import { fail, stats } from './bench-tools';
+import { percentiles, summarize, type Measurement } from './harness/measurement';
 
 const SNAPSHOT_ROWS = Number(process.env.BENCH_SNAPSHOT_ROWS ?? 200_000);
 const BURST = Number(process.env.BENCH_BURST ?? 20_000);
@@ -35,7 +36,7 @@ const LARGE_TXNS = Number(process.env.BENCH_LARGE_TXNS ?? 3);
 const LARGE_ROWS = Number(process.env.BENCH_LARGE_ROWS ?? 50_000);
 const RATE = Number(process.env.BENCH_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
+const DEFAULT_REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const BURST_CLIENTS = 8;
 
 const ROW_SQL = `repeat(md5(g::text), 3), (g * 1.25)::numeric(14,2), now()`;
@@ -98,7 +99,15 @@ function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
 
-async function main(): Promise<void> {
+/**
+ * Runs the CDC workloads and returns their figures (with the worker's peak RSS); `log` gets the human table.
+ * `npm run bench` calls this next to the broker scenarios.
+ */
+export async function cdcScenario(
+  REPEATS = DEFAULT_REPEATS,
+  log: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<Measurement[]> {
+  const out: Measurement[] = [];
   const work = makeTempDir('tributary-cdc-bench-');
   const pg = await startPostgres({ settings: { max_wal_size: '2GB' } });
   const broker = await startBroker({ config: { 'num.partitions': 1 } });
@@ -145,6 +154,16 @@ async function main(): Promise<void> {
     rows.push(
       `| snapshot, ${SNAPSHOT_ROWS} rows (incl. worker start) | ${stats(snap)} rows/s | ${mb(snapRss)} |`,
     );
+    out.push({
+      scenario: 'cdc snapshot',
+      system: 'tributary',
+      client: 'postgres-source',
+      size: null,
+      metric: 'rows/s',
+      samples: snap,
+      rssMb: [snapRss / 1048576],
+      note: `${SNAPSHOT_ROWS} rows, worker start included; RSS of the connect worker`,
+    });
 
     // Streaming: one connector on burst, large and lat.
     const path = pipeline(work, 'stream', {
@@ -190,6 +209,16 @@ async function main(): Promise<void> {
         burst.push(BURST / ((done - t0) / 1000));
         commitRates.push(BURST / ((committed - t0) / 1000));
       }
+      out.push({
+        scenario: 'cdc streaming',
+        system: 'tributary',
+        client: 'postgres-source',
+        size: null,
+        metric: 'changes/s',
+        samples: burst,
+        rssMb: [burstRss / 1048576],
+        note: `${BURST} single-row transactions from ${BURST_CLIENTS} clients; they commit at ${Math.round(summarize(commitRates).median)}/s`,
+      });
       rows.push(
         `| burst of ${BURST} single-row transactions (${BURST_CLIENTS} clients, asynchronous commit; they commit at ${stats(commitRates)}/s) | ${stats(burst)} changes/s | ${mb(burstRss)} |`,
       );
@@ -213,8 +242,35 @@ async function main(): Promise<void> {
       rows.push(
         `| ${LARGE_TXNS} transactions of ${LARGE_ROWS} rows | ${stats(large)} changes/s | ${mb(largeRss)} |`,
       );
+      out.push({
+        scenario: 'cdc streaming large transactions',
+        system: 'tributary',
+        client: 'postgres-source',
+        size: null,
+        metric: 'changes/s',
+        samples: large,
+        rssMb: [largeRss / 1048576],
+        note: `${LARGE_TXNS} transactions of ${LARGE_ROWS} rows`,
+      });
 
-      rows.push(await latency(kafka, w, latencyClients));
+      const lat = await latency(kafka, w, latencyClients);
+      rows.push(lat.row);
+      for (const [metric, v] of [
+        ['p50 ms', lat.p.p50],
+        ['p99 ms', lat.p.p99],
+        ['p999 ms', lat.p.p999],
+      ] as const) {
+        out.push({
+          scenario: `commit->topic latency ${RATE / 1000}k/s`,
+          system: 'tributary',
+          client: 'postgres-source + kafkajs',
+          size: null,
+          metric,
+          samples: [v],
+          rssMb: [lat.rss / 1048576],
+          note: `${RATE} single-row commits/s for ${SECONDS} s, from COMMIT acknowledged to a consumer receiving the change`,
+        });
+      }
     } finally {
       await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
     }
@@ -225,16 +281,21 @@ async function main(): Promise<void> {
     await pg.dispose();
     removeDir(work);
   }
-  process.stdout.write(
+  log(
     `\npostgres-source -> 1 Tributary broker (1 partition per topic), all on loopback; ${REPEATS} runs, min / median / max\n` +
       '| workload | throughput | worker RSS max |\n|---|---|---|\n' +
       rows.join('\n') +
       '\n',
   );
+  return out;
 }
 
 /** RATE commits/s for SECONDS s, each timed from its COMMIT acknowledgement to the consumer receiving it. */
-async function latency(kafka: Kafka, w: ConnectWorkerHandle, clients: Client[]): Promise<string> {
+async function latency(
+  kafka: Kafka,
+  w: ConnectWorkerHandle,
+  clients: Client[],
+): Promise<{ row: string; p: ReturnType<typeof percentiles>; rss: number }> {
   const committedAt = new Map<number, number>();
   // Records the consumer saw before the client's COMMIT callback ran (the same event loop serves both).
   const arrivedFirst = new Set<number>();
@@ -297,10 +358,10 @@ async function latency(kafka: Kafka, w: ConnectWorkerHandle, clients: Client[]):
   const rss = peak();
   await consumer.disconnect();
   const sorted = [...latencies].sort((a, b) => a - b);
-  return (
+  const row =
     `| steady ${RATE} single-row commits/s for ${SECONDS} s (achieved ${achieved.toFixed(0)}/s), ` +
-    `${received}/${total} timed | commit -> consumer: median ${ms(quantile(sorted, 0.5))}, p99 ${ms(quantile(sorted, 0.99))}, max ${ms(sorted[sorted.length - 1] ?? 0)} | ${mb(rss)} |`
-  );
+    `${received}/${total} timed | commit -> consumer: median ${ms(quantile(sorted, 0.5))}, p99 ${ms(quantile(sorted, 0.99))}, max ${ms(sorted[sorted.length - 1] ?? 0)} | ${mb(rss)} |`;
+  return { row, p: percentiles(latencies), rss };
 }
 
-main().catch(fail);
+if (require.main === module) cdcScenario().then(() => undefined, fail);
