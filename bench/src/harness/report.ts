@@ -91,6 +91,10 @@ export function toMarkdown(run: BenchRun): string {
       '',
       "## Against this machine's limits",
       '',
+      '| limit | MB/s |',
+      '|---|---|',
+      ...limits.map((l) => `| ${l.scenario} (${l.note ?? l.client}) | ${cell(l)} |`),
+      '',
       '| Tributary figure (MB/s) | limit | limit MB/s | share |',
       '|---|---|---|---|',
     );
