@@ -36,6 +36,28 @@ describe('PartitionLog append and read', () => {
     await log.close();
   });
 
+  it('reuses the read buffer of a released fetch-sized read, and only after release', async () => {
+    const log = open();
+    // Reads of at least 256 KiB come from the pool (fetch-sized); build ~600 KiB of batches.
+    for (let i = 0; i < 6; i++) log.append(buildSizedBatch(100, 1000));
+    const first = log.read(0, 1 << 20);
+    const firstBuf = first.chunks[0]!.buffer;
+    const second = log.read(0, 1 << 20);
+    // Not released yet: a second read must not share its bytes.
+    expect(second.chunks[0]!.buffer).not.toBe(firstBuf);
+    const copy = Buffer.from(second.chunks[0]!);
+    first.release();
+    first.release(); // idempotent: the buffer goes back once
+    const third = log.read(0, 1 << 20);
+    expect(third.chunks[0]!.buffer).toBe(firstBuf);
+    expect(second.chunks[0]!.equals(copy)).toBe(true);
+    expect(third.chunks[0]!.equals(copy)).toBe(true);
+    const fourth = log.read(0, 1 << 20);
+    expect(fourth.chunks[0]!.buffer).not.toBe(firstBuf);
+    for (const r of [second, third, fourth]) r.release();
+    await log.close();
+  });
+
   it('reads across segment rolls and names segments by 20-digit base offset', async () => {
     const log = open({ segmentBytes: 1000, indexIntervalBytes: 100 });
     const batches: Buffer[] = [];

@@ -18,6 +18,7 @@ import { FlushScheduler, FlushTarget, FlushWork } from './flush-scheduler';
 import { EpochEndOffset, EpochEntry, LeaderEpochCache } from './leader-epoch-cache';
 import { compacts, deletes, LogConfig } from './log-config';
 import { LogSegment, MAX_RELATIVE_OFFSET, SegmentRecovery } from './log-segment';
+import { ReadBufferPool } from './read-buffer-pool';
 import { CLEANED_SUFFIX, parseLogFileName, TMP_SUFFIX } from './segment-files';
 
 export const LOG_START_OFFSET_FILE = 'log-start-offset';
@@ -34,6 +35,11 @@ export interface ReadResult {
   /** Whole stored batches, in offset order, ready to be written to a socket as they are. */
   chunks: Buffer[];
   bytes: number;
+  /**
+   * Gives the buffers behind `chunks` back for reuse. Call it once nothing references `chunks` any more (the
+   * socket wrote them): a later read may overwrite them. Never calling it is safe (they are garbage-collected).
+   */
+  release(): void;
 }
 
 export interface RecoveryReport {
@@ -64,6 +70,11 @@ const RESOLVED = Promise.resolve();
 /** Scratch for header scans (reads and lookups are synchronous, so one shared buffer is safe). */
 const SCAN_SCRATCH = allocReadBuffer(64 * 1024);
 const HINT_LIMIT = 64;
+/**
+ * Read buffers reused across fetches (see ReadBufferPool). 1 MiB is the per-partition fetch size of the Java,
+ * librdkafka and kafkajs defaults; reads under 256 KiB (a consumer at the tail) allocate their own.
+ */
+const READ_POOL = new ReadBufferPool(1 << 20, 256 * 1024, 8);
 /** partitionLeaderEpoch in a RecordBatch v2 header. */
 const LEADER_EPOCH_AT = 12;
 
@@ -393,7 +404,15 @@ export class PartitionLog implements FlushTarget {
     if (offset < this.startOffset || offset > this.endOffset) {
       throw new OffsetOutOfRangeError(offset, this.startOffset, this.endOffset);
     }
-    const result: ReadResult = { chunks: [], bytes: 0 };
+    const pooled: Buffer[] = [];
+    const result: ReadResult = {
+      chunks: [],
+      bytes: 0,
+      release: () => {
+        // Emptied first so a second call gives nothing back twice.
+        for (const buf of pooled.splice(0)) READ_POOL.release(buf);
+      },
+    };
     if (offset >= this.endOffset || offset >= maxOffset) return result;
     let target = offset;
     let index = -1;
@@ -418,6 +437,7 @@ export class PartitionLog implements FlushTarget {
         maxOffset,
         result.bytes === 0,
       );
+      if (read.pooled !== null) pooled.push(read.pooled);
       if (read.bytes > 0) {
         result.chunks.push(read.chunk);
         result.bytes += read.bytes;
@@ -436,19 +456,23 @@ export class PartitionLog implements FlushTarget {
     budget: number,
     maxOffset: number,
     atLeastOne: boolean,
-  ): { chunk: Buffer; bytes: number; nextOffset: number; reachedEnd: boolean } {
+  ): { chunk: Buffer; bytes: number; nextOffset: number; reachedEnd: boolean; pooled: Buffer | null } {
     const available = segment.size - position;
     let want = Math.min(available, Math.max(budget, atLeastOne ? BATCH_HEADER_SIZE : 0));
-    const none = { chunk: SCAN_SCRATCH.subarray(0, 0), bytes: 0, nextOffset: 0, reachedEnd: false };
-    if (want < BATCH_HEADER_SIZE) return none;
-    let buf = allocReadBuffer(want);
+    const empty = SCAN_SCRATCH.subarray(0, 0);
+    if (want < BATCH_HEADER_SIZE)
+      return { chunk: empty, bytes: 0, nextOffset: 0, reachedEnd: false, pooled: null };
+    // May be longer than `want` (a pooled buffer); only the first `want` bytes are read and looked at.
+    let buf = READ_POOL.acquire(want);
     readFully(segment.fd, buf, want, position);
     if (atLeastOne && batchTotalSize(buf) > want) {
       // The first batch is larger than the budget: return it whole anyway.
       want = batchTotalSize(buf);
-      buf = allocReadBuffer(want);
+      READ_POOL.release(buf);
+      buf = READ_POOL.acquire(want);
       readFully(segment.fd, buf, want, position);
     }
+    const pooled = READ_POOL.isPooled(buf) ? buf : null;
     let end = 0;
     let nextOffset = 0;
     let stopped = false;
@@ -463,8 +487,17 @@ export class PartitionLog implements FlushTarget {
       nextOffset = base + batchLastOffsetDelta(buf, end) + 1;
       end += size;
     }
-    if (end === 0) return none;
-    return { chunk: buf.subarray(0, end), bytes: end, nextOffset, reachedEnd: !stopped && end === available };
+    if (end === 0) {
+      if (pooled !== null) READ_POOL.release(pooled);
+      return { chunk: empty, bytes: 0, nextOffset: 0, reachedEnd: false, pooled: null };
+    }
+    return {
+      chunk: buf.subarray(0, end),
+      bytes: end,
+      nextOffset,
+      reachedEnd: !stopped && end === available,
+      pooled,
+    };
   }
 
   private rememberHint(nextOffset: number, segment: LogSegment, position: number): void {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiKey, ErrorCode, FetchRequest, FetchResponse } from '@tributary/protocol';
+import type { ReadResult } from '@tributary/storage';
 import { BROKER_CONFIG } from '../broker.tokens';
 import type { BrokerConfig } from '../config/broker-config';
 import { MetadataCache } from '../metadata/metadata-cache';
@@ -40,9 +41,15 @@ export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof Fetc
     const maxWait = Math.min(Math.max(req.maxWaitMs, 0), this.config['fetch.max.wait.cap.ms']);
     const deadline = Date.now() + maxWait;
     for (;;) {
-      const { response, bytes, partitions } = this.read(req, ctx.apiVersion);
+      const { response, bytes, partitions, reads } = this.read(req, ctx.apiVersion);
       const left = deadline - Date.now();
-      if (bytes >= req.minBytes || left <= 0 || partitions.length === 0) return response;
+      if (bytes >= req.minBytes || left <= 0 || partitions.length === 0) {
+        // The response references the read buffers; they go back to the pool once the socket has written them.
+        if (reads.length > 0) ctx.onResponseWritten(() => reads.forEach((r) => r.release()));
+        return response;
+      }
+      // This response is dropped: nothing references its read buffers any more.
+      for (const r of reads) r.release();
       await waitForAppend(partitions, left);
     }
   }
@@ -50,11 +57,12 @@ export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof Fetc
   private read(
     req: FetchRequest,
     version: number,
-  ): { response: FetchResponse; bytes: number; partitions: Partition[] } {
+  ): { response: FetchResponse; bytes: number; partitions: Partition[]; reads: ReadResult[] } {
     const cap = this.config['fetch.max.bytes'];
     let budget = Math.min(version >= 3 && req.maxBytes > 0 ? req.maxBytes : NO_LIMIT, cap);
     let bytes = 0;
     const watched: Partition[] = [];
+    const reads: ReadResult[] = [];
     const responses = req.topics.map((t) => ({
       topic: t.topic,
       partitions: t.partitions.map((p): PartitionData => {
@@ -97,6 +105,7 @@ export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof Fetc
         if (p.fetchOffset >= end || (budget <= 0 && bytes > 0)) return out;
         const limit = Math.max(1, Math.min(p.partitionMaxBytes, budget));
         const read = partition.log.read(p.fetchOffset, limit, end);
+        reads.push(read);
         if (read.bytes > 0) {
           out.records = read.chunks;
           bytes += read.bytes;
@@ -109,6 +118,7 @@ export class FetchHandler implements ApiHandler<typeof FetchRequest, typeof Fetc
       response: { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses },
       bytes,
       partitions: watched,
+      reads,
     };
   }
 }

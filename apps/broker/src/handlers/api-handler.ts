@@ -7,6 +7,12 @@ export interface RequestContext {
   readonly clientId: string | null;
   readonly connectionId: number;
   readonly remote: string;
+  /**
+   * Runs `release` once this request's response has been handed to the kernel (or its write failed), so
+   * buffers the response references rather than copies (Fetch read buffers) can be reused. Not run when the
+   * response is never written (connection closed first): those buffers are then left to the garbage collector.
+   */
+  onResponseWritten(release: () => void): void;
 }
 
 /** Returned by a handler that must not answer (Produce with acks=0). */

@@ -25,6 +25,8 @@ export interface ConnectionLimits {
 interface Slot {
   chunks: Buffer[] | null;
   done: boolean;
+  /** RequestContext.onResponseWritten callbacks; run when the write of `chunks` completes. */
+  written: (() => void)[] | null;
 }
 
 /** Past this many bytes queued for the socket, stop reading requests until the client catches up. */
@@ -109,7 +111,7 @@ export class Connection {
   }
 
   private dispatch(handler: ApiHandler, header: RequestHeader, body: unknown): void {
-    const slot: Slot = { chunks: null, done: false };
+    const slot: Slot = { chunks: null, done: false, written: null };
     this.slots.push(slot);
     if (this.slots.length >= this.limits.maxInFlight) this.pause();
     const ctx: RequestContext = {
@@ -118,6 +120,7 @@ export class Connection {
       clientId: header.clientId,
       connectionId: this.id,
       remote: this.remote,
+      onResponseWritten: (release) => (slot.written ??= []).push(release),
     };
     const finish = (res: unknown): void => {
       if (res !== NO_RESPONSE) slot.chunks = this.encode(handler, header, res);
@@ -165,7 +168,7 @@ export class Connection {
       throttleTimeMs: 0,
     });
     patchSize(w.length - 4);
-    this.slots.push({ chunks: w.finish(), done: true });
+    this.slots.push({ chunks: w.finish(), done: true, written: null });
     this.flush();
   }
 
@@ -174,10 +177,23 @@ export class Connection {
     let wrote = false;
     while (this.slots.length > 0 && this.slots[0]!.done) {
       const slot = this.slots.shift()!;
-      if (!slot.chunks) continue;
+      const written = slot.written;
+      if (!slot.chunks) {
+        // No response (acks=0): nothing will reference the buffers.
+        if (written) for (const release of written) release();
+        continue;
+      }
       if (!wrote) this.socket.cork();
       wrote = true;
-      for (const c of slot.chunks) this.socket.write(c);
+      const last = slot.chunks.length - 1;
+      // Stream writes complete in order, so the last chunk's callback means every chunk of this response has
+      // been taken by the kernel (or failed): only then may the buffers behind them be reused.
+      slot.chunks.forEach((c, i) =>
+        this.socket.write(
+          c,
+          i === last && written ? () => written.forEach((release) => release()) : undefined,
+        ),
+      );
     }
     if (wrote) this.socket.uncork();
     this.maybeResume();
