@@ -49,6 +49,20 @@ export function producerConf(acks: 'all' | '1'): string[] {
   ];
 }
 
+/**
+ * kcat arguments to read one partition from the beginning to its end. librdkafka's fetch queue defaults to
+ * 64 MiB (queued.max.messages.kbytes): with it kcat stops fetching while it writes out what it holds, and the
+ * figure measures kcat's stdout instead of the broker. fetch.wait.max.ms is short because librdkafka reports
+ * the end only after an empty fetch, which the broker holds that long (500 ms by default): idle, not reading.
+ */
+export function consumeToEndArgs(bootstrap: string, topic: string): string[] {
+  return [
+    ...['-b', bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n'],
+    ...['-X', 'fetch.max.bytes=52428800', '-X', 'queued.min.messages=1000000'],
+    ...['-X', 'queued.max.messages.kbytes=2000000', '-X', 'fetch.wait.max.ms=10'],
+  ];
+}
+
 export function stats(xs: number[]): string {
   const s = [...xs].sort((a, b) => a - b);
   const fmt = (v: number): string => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : `${(v / 1e3).toFixed(0)}k`);

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, type BrokerHandle } from '@tributary/testing';
-import { kcat, producerConf, writePayload } from '../bench-tools';
+import { consumeToEndArgs, kcat, producerConf, writePayload } from '../bench-tools';
 import type { Measurement, Scenario } from '../harness/measurement';
 
 const SIZE = 1024;
@@ -39,24 +39,7 @@ export const rssVsDataScenario: Scenario = async (opts) => {
       rmSync(payload);
       await broker.restart();
       peak = rssPeak(broker);
-      const c = await kcat([
-        ...[
-          '-b',
-          broker.bootstrap,
-          '-C',
-          '-t',
-          topic,
-          '-p',
-          '0',
-          '-o',
-          'beginning',
-          '-e',
-          '-q',
-          '-f',
-          '%s\n',
-        ],
-        ...['-X', 'fetch.max.bytes=52428800', '-X', 'queued.min.messages=100000'],
-      ]);
+      const c = await kcat(consumeToEndArgs(broker.bootstrap, topic));
       const serving = peak();
       if (c.stdoutBytes !== records * (SIZE + 1))
         throw new Error(`read ${c.stdoutBytes} bytes of ${records * (SIZE + 1)}`);

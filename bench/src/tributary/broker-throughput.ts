@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, startCluster } from '@tributary/testing';
-import { kcat, producerConf, writePayload } from '../bench-tools';
+import { consumeToEndArgs, kcat, producerConf, writePayload } from '../bench-tools';
 import type { Scenario, ScenarioOptions } from '../harness/measurement';
 import { Cells, type Cell } from './cells';
 import { KAFKAJS_BATCH, KAFKAJS_IN_FLIGHT, kafkajsConsume, kafkajsProduce } from './kafkajs-runs';
@@ -28,7 +28,7 @@ const NOTES = {
   kcatRf3:
     `${KCAT_PRODUCE}, acks=all; coordinator + 3 brokers on this machine, topic RF=3 min.insync.replicas=2; the ` +
     `leader's fsync (log.flush.before.ack=acks-all) runs in parallel with the ISR wait; rssMb is the largest broker; ${KCAT_WALL}`,
-  kcatConsume: `kcat -C partition 0 of the acks=1 topic from the beginning to the end, fetch.max.bytes=50 MiB, fetch.wait.max.ms=10 (the final empty fetch would otherwise idle 500 ms), page cache hot; ${KCAT_WALL}`,
+  kcatConsume: `kcat -C partition 0 of the acks=1 topic from the beginning to the end, fetch.max.bytes=50 MiB, queued.max.messages.kbytes=2 GB (the 64 MiB default stalls fetching while kcat writes out), fetch.wait.max.ms=10 (the final empty fetch would otherwise idle 500 ms), page cache hot; ${KCAT_WALL}`,
   kafkajsProduce: (n: number): string =>
     `kafkajs 2.2.4 sendBatch of ${KAFKAJS_BATCH} messages per request, ${KAFKAJS_IN_FLIGHT} requests in flight, acks=1, ` +
     `not idempotent, no compression; ${n} records per run (fewer: kafkajs is client-bound); first send to last ack`,
@@ -56,13 +56,7 @@ async function kcatProduce(
 }
 
 async function kcatConsume(bootstrap: string, topic: string, records: number, size: number): Promise<number> {
-  const c = await kcat([
-    ...['-b', bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n'],
-    ...['-X', 'fetch.max.bytes=52428800', '-X', 'queued.min.messages=1000000'],
-    // librdkafka reports the end only after an empty fetch, which the broker holds for fetch.wait.max.ms
-    // (500 ms by default): idle time, not reading.
-    ...['-X', 'fetch.wait.max.ms=10'],
-  ]);
+  const c = await kcat(consumeToEndArgs(bootstrap, topic));
   if (c.stdoutBytes !== records * (size + 1))
     throw new Error(`kcat consumed ${c.stdoutBytes} bytes of ${topic}, expected ${records * (size + 1)}`);
   return c.seconds;
