@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBatchHeader } from '@tributary/protocol';
 import { DEFAULT_LOG_CONFIG, FlushScheduler, PartitionLog } from '@tributary/storage';
@@ -131,9 +131,24 @@ describe('PartitionProducers: state rebuilt from the log and its snapshot', () =
     const producers = PartitionProducers.open(log, 'topic-0', { snapshotEveryBytes: 1000 });
     for (let seq = 0; seq < 20; seq++) produce(log, producers, idempotentBatch(seq));
     await new Promise((r) => setImmediate(r));
+    await producers.backgroundSnapshot;
     const snap = JSON.parse(readFileSync(join(dir, PRODUCER_SNAPSHOT_FILE), 'utf8')) as { offset: number };
     expect(snap.offset).toBe(20);
     expect(producers.changedSinceSnapshot).toBe(false);
+    await log.close();
+  });
+
+  it('discards a background snapshot overtaken by a truncation, so older state never replaces newer', async () => {
+    const log = open();
+    const producers = PartitionProducers.open(log, 'topic-0', { snapshotEveryBytes: 1000 });
+    for (let seq = 0; seq < 20; seq++) produce(log, producers, idempotentBatch(seq));
+    await new Promise((r) => setImmediate(r)); // the background snapshot (offset 20) is now in flight
+    log.truncateTo(5);
+    producers.truncateTo(5); // synchronous snapshot at offset 5
+    await producers.backgroundSnapshot;
+    const snap = JSON.parse(readFileSync(join(dir, PRODUCER_SNAPSHOT_FILE), 'utf8')) as { offset: number };
+    expect(snap.offset).toBe(5);
+    expect(readdirSync(dir).filter((f) => f.includes('tmp'))).toEqual([]);
     await log.close();
   });
 });

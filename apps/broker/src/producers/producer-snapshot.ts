@@ -1,4 +1,5 @@
 import { closeSync, fdatasyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MAX_CACHED_BATCHES, type CachedBatch, type ProducerEntry } from './producer-state';
 
@@ -33,6 +34,40 @@ export function writeProducerSnapshot(partitionDir: string, snapshot: ProducerSn
     closeSync(fd);
   }
   renameSync(tmp, file);
+}
+
+/** Temporary file of a background snapshot (see writeProducerSnapshotFile); distinct from the synchronous one's. */
+export function backgroundTmpPath(partitionDir: string): string {
+  return `${snapshotPath(partitionDir)}.bg.tmp`;
+}
+
+/**
+ * The slow half of a background snapshot, on libuv's thread pool: writes and fdatasyncs the serialised
+ * snapshot to backgroundTmpPath(). The caller renames it into place (publishBackgroundSnapshot) on the event loop,
+ * where it can first check that no newer snapshot was written meanwhile.
+ */
+export async function writeBackgroundSnapshot(
+  partitionDir: string,
+  snapshot: ProducerSnapshot,
+): Promise<void> {
+  const bytes = Buffer.from(JSON.stringify(snapshot));
+  const fh = await open(backgroundTmpPath(partitionDir), 'w');
+  try {
+    await fh.writeFile(bytes);
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Moves a finished background snapshot into place (synchronous, so nothing can run between check and rename). */
+export function publishBackgroundSnapshot(partitionDir: string): void {
+  renameSync(backgroundTmpPath(partitionDir), snapshotPath(partitionDir));
+}
+
+/** Removes a background snapshot that was overtaken; a leftover file is harmless (never read). */
+export async function discardBackgroundSnapshot(partitionDir: string): Promise<void> {
+  await unlink(backgroundTmpPath(partitionDir)).catch(() => undefined);
 }
 
 /** Reads the snapshot; null when there is none. Throws with the reason when the file exists but is unusable. */
