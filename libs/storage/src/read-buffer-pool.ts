@@ -1,8 +1,9 @@
-// Reused read buffers for Fetch. Every fresh Buffer is V8 "external memory", and each ~64 MB of it makes V8 start
-// a full mark-compact: a fresh 1 MiB buffer per fetch cost 30-45 mark-compacts per GB consumed, most of the
-// broker's CPU on the fetch path (docs/perf: profile of kcat consume). A buffer returns to the pool only through
-// release(), which the caller invokes once nothing references its bytes (the socket wrote them). A buffer never
-// released is simply garbage-collected, so a missed release costs churn, never a reuse of bytes still queued.
+// Reused buffers for Fetch reads and for assembling large requests. Every fresh Buffer is V8 "external memory",
+// and each ~64 MB of it makes V8 start a full mark-compact: a fresh 1 MiB buffer per fetch cost 30-45
+// mark-compacts per GB consumed, most of the broker's CPU on the fetch path in a profile of kcat consuming. A
+// buffer returns to the pool only through release(), which the caller invokes once nothing references its bytes
+// (the socket wrote them; the request was handled). A buffer never released is simply garbage-collected, so a
+// missed release costs churn, never a reuse of bytes still in use.
 import { allocReadBuffer } from './file-io';
 
 export class ReadBufferPool {

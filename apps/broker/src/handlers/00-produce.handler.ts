@@ -86,14 +86,26 @@ export class ProduceHandler implements ApiHandler<typeof ProduceRequest, typeof 
         return out;
       }),
     }));
+    // Every append has written its batch once `pending` settles: the request's bytes may then be reused. On a
+    // failure some appends may still be queued, so the buffer is left to the garbage collector instead.
     if (acks === 0) {
-      if (pending.length > 0)
-        void Promise.all(pending).catch((e: unknown) => this.log.error({ err: e }, 'acks=0 append failed'));
+      if (pending.length === 0) ctx.releaseRequest();
+      else
+        void Promise.all(pending).then(
+          () => ctx.releaseRequest(),
+          (e: unknown) => this.log.error({ err: e }, 'acks=0 append failed'),
+        );
       return NO_RESPONSE;
     }
     const response: ProduceResponse = { responses, throttleTimeMs: 0 };
-    if (pending.length === 0) return response;
-    return Promise.all(pending).then(() => response);
+    if (pending.length === 0) {
+      ctx.releaseRequest();
+      return response;
+    }
+    return Promise.all(pending).then(() => {
+      ctx.releaseRequest();
+      return response;
+    });
   }
 }
 

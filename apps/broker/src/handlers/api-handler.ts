@@ -13,6 +13,13 @@ export interface RequestContext {
    * response is never written (connection closed first): those buffers are then left to the garbage collector.
    */
   onResponseWritten(release: () => void): void;
+  /**
+   * The handler calls this once nothing it started still reads the request's bytes (views into them included):
+   * the connection may then reuse the buffer the request arrived in. A handler that never calls it leaves that
+   * buffer to the garbage collector, which is always safe. Produce calls it; requests whose decoded fields are
+   * kept (group metadata, for instance) must not.
+   */
+  releaseRequest(): void;
 }
 
 /** Returned by a handler that must not answer (Produce with acks=0). */

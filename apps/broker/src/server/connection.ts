@@ -12,6 +12,7 @@ import {
   writeResponseHeader,
   type RequestHeader,
 } from '@tributary/protocol';
+import { ReadBufferPool } from '@tributary/storage';
 import { NO_RESPONSE, type ApiHandler, type RequestContext } from '../handlers/api-handler';
 import type { HandlerRegistry } from '../handlers/handler-registry';
 
@@ -28,6 +29,13 @@ interface Slot {
   /** RequestContext.onResponseWritten callbacks; run when the write of `chunks` completes. */
   written: (() => void)[] | null;
 }
+
+/**
+ * Buffers that requests spanning several socket reads are assembled in, shared by all connections. Sized for
+ * librdkafka's and the Java client's largest default produce request (1 MB batch plus headers); smaller requests
+ * get their own buffer, and only handlers that call RequestContext.releaseRequest (Produce) give one back.
+ */
+const FRAME_POOL = new ReadBufferPool((1 << 20) + (64 << 10), 256 << 10, 8);
 
 /** Past this many bytes queued for the socket, stop reading requests until the client catches up. */
 const WRITE_HIGH_WATER = 64 * 1024 * 1024;
@@ -50,7 +58,7 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     private readonly log: Logger,
   ) {
-    this.splitter = new FrameSplitter(limits.maxFrameBytes);
+    this.splitter = new FrameSplitter(limits.maxFrameBytes, FRAME_POOL);
     socket.setNoDelay(true);
     socket.setTimeout(limits.idleMs, () => this.close('idle timeout'));
     socket.on('data', (d) => this.onData(d));
@@ -68,13 +76,14 @@ export class Connection {
   private onData(data: Buffer): void {
     if (this.closed) return;
     try {
-      this.splitter.push(data, (frame) => this.onFrame(frame));
+      this.splitter.push(data, (frame, assembled) => this.onFrame(frame, assembled));
     } catch (e) {
       this.close((e as Error).message);
     }
   }
 
-  private onFrame(frame: Buffer): void {
+  /** `assembled`: the buffer holding `frame` when it was copied together from several reads (see FRAME_POOL). */
+  private onFrame(frame: Buffer, assembled: Buffer | null): void {
     if (this.closed) return;
     const r = new Reader(frame);
     let header: RequestHeader;
@@ -107,10 +116,15 @@ export class Connection {
       this.close(`malformed ${handler.request.name} v${header.apiVersion}: ${why}`);
       return;
     }
-    this.dispatch(handler, header, body);
+    this.dispatch(handler, header, body, assembled);
   }
 
-  private dispatch(handler: ApiHandler, header: RequestHeader, body: unknown): void {
+  private dispatch(
+    handler: ApiHandler,
+    header: RequestHeader,
+    body: unknown,
+    assembled: Buffer | null,
+  ): void {
     const slot: Slot = { chunks: null, done: false, written: null };
     this.slots.push(slot);
     if (this.slots.length >= this.limits.maxInFlight) this.pause();
@@ -121,6 +135,10 @@ export class Connection {
       connectionId: this.id,
       remote: this.remote,
       onResponseWritten: (release) => (slot.written ??= []).push(release),
+      releaseRequest: () => {
+        if (assembled !== null) FRAME_POOL.release(assembled);
+        assembled = null;
+      },
     };
     const finish = (res: unknown): void => {
       if (res !== NO_RESPONSE) slot.chunks = this.encode(handler, header, res);
