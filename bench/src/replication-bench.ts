@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startCluster } from '@tributary/testing';
-import { fail, kcat, producerConf, row, writePayload, type Sample } from './bench-tools';
+import { consumeToEndArgs, fail, kcat, producerConf, row, writePayload, type Sample } from './bench-tools';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 500_000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
@@ -49,12 +49,9 @@ async function main(): Promise<void> {
             payload,
           );
           produce.push({ seconds: p.seconds, records: RECORDS, bytes: RECORDS * size });
-          const c = await kcat([
-            ...['-b', bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '%s\n'],
-            ...['-X', 'fetch.max.bytes=52428800', '-X', 'queued.min.messages=1000000'],
-          ]);
-          if (c.stdoutBytes !== RECORDS * (size + 1))
-            throw new Error(`consumed ${c.stdoutBytes} bytes, expected ${RECORDS * (size + 1)}`);
+          const c = await kcat(consumeToEndArgs(bootstrap, topic));
+          if (c.stdoutBytes !== RECORDS)
+            throw new Error(`consumed ${c.stdoutBytes} records, expected ${RECORDS}`);
           consume.push({ seconds: c.seconds, records: RECORDS, bytes: RECORDS * size });
         }
         rows.push(

@@ -18,6 +18,7 @@ import {
   type NatsConnection,
 } from 'nats';
 import { freePort } from '@tributary/testing';
+import { settleDisk } from '../bench-tools';
 import { percentiles, type Scenario, type ScenarioOptions } from '../harness/measurement';
 import {
   E2E_RATE,
@@ -209,6 +210,7 @@ async function endToEnd(c: Ctx, stream: string, rate: number, seconds: number): 
 }
 
 async function measure<T>(c: Ctx, fn: () => Promise<T>): Promise<[T, number | undefined]> {
+  await settleDisk();
   c.server.resetPeakRss();
   const out = await fn();
   return [out, c.server.peakRssMb()];

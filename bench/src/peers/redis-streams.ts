@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { freePort } from '@tributary/testing';
+import { settleDisk } from '../bench-tools';
 import { percentiles, type Scenario, type ScenarioOptions } from '../harness/measurement';
 import {
   E2E_RATE,
@@ -170,6 +171,7 @@ interface Ctx {
 }
 
 async function measure<T>(c: Ctx, fn: () => Promise<T>): Promise<[T, number | undefined]> {
+  await settleDisk();
   c.server.resetPeakRss();
   const out = await fn();
   return [out, c.server.peakRssMb()];

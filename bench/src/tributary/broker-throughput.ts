@@ -6,7 +6,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, startCluster } from '@tributary/testing';
-import { consumeToEndArgs, kcat, producerConf, writePayload } from '../bench-tools';
+import { consumeToEndArgs, kcat, producerConf, settleDisk, writePayload } from '../bench-tools';
 import type { Scenario, ScenarioOptions } from '../harness/measurement';
 import { Cells, type Cell } from './cells';
 import { KAFKAJS_BATCH, KAFKAJS_IN_FLIGHT, kafkajsConsume, kafkajsProduce } from './kafkajs-runs';
@@ -28,7 +28,7 @@ const NOTES = {
   kcatRf3:
     `${KCAT_PRODUCE}, acks=all; coordinator + 3 brokers on this machine, topic RF=3 min.insync.replicas=2; the ` +
     `leader's fsync (log.flush.before.ack=acks-all) runs in parallel with the ISR wait; rssMb is the largest broker; ${KCAT_WALL}`,
-  kcatConsume: `kcat -C partition 0 of the acks=1 topic from the beginning to the end, fetch.max.bytes=50 MiB, queued.max.messages.kbytes=2 GB (the 64 MiB default stalls fetching while kcat writes out), fetch.wait.max.ms=10 (the final empty fetch would otherwise idle 500 ms), page cache hot; ${KCAT_WALL}`,
+  kcatConsume: `kcat -C partition 0 of the acks=1 topic from the beginning to the end, printing one byte per record (-f '.'), fetch.max.bytes=50 MiB, queued.max.messages.kbytes=2 GB (the 64 MiB default stalls fetching while kcat writes out), fetch.wait.max.ms=10 (the final empty fetch would otherwise idle 500 ms), page cache hot; ${KCAT_WALL}`,
   kafkajsProduce: (n: number): string =>
     `kafkajs 2.2.4 sendBatch of ${KAFKAJS_BATCH} messages per request, ${KAFKAJS_IN_FLIGHT} requests in flight, acks=1, ` +
     `not idempotent, no compression; ${n} records per run (fewer: kafkajs is client-bound); first send to last ack`,
@@ -55,10 +55,10 @@ async function kcatProduce(
     .seconds;
 }
 
-async function kcatConsume(bootstrap: string, topic: string, records: number, size: number): Promise<number> {
+async function kcatConsume(bootstrap: string, topic: string, records: number): Promise<number> {
   const c = await kcat(consumeToEndArgs(bootstrap, topic));
-  if (c.stdoutBytes !== records * (size + 1))
-    throw new Error(`kcat consumed ${c.stdoutBytes} bytes of ${topic}, expected ${records * (size + 1)}`);
+  if (c.stdoutBytes !== records)
+    throw new Error(`kcat consumed ${c.stdoutBytes} records of ${topic}, expected ${records}`);
   return c.seconds;
 }
 
@@ -77,6 +77,7 @@ async function timed(
   records: number,
   run: () => Promise<number>,
 ): Promise<number> {
+  await settleDisk();
   const peak = trackPeakRss(pids);
   let rssMb = 0;
   const seconds = await run().finally(() => (rssMb = peak()));
@@ -115,7 +116,7 @@ async function singleBroker(plan: Plan): Promise<void> {
           pids,
           { scenario: 'consume', client: 'kcat', size, note: NOTES.kcatConsume },
           records,
-          () => kcatConsume(bootstrap, acks1, records, size),
+          () => kcatConsume(bootstrap, acks1, records),
         );
         await t.remove(acks1, opts.log);
 

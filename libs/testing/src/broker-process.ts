@@ -6,6 +6,7 @@ import { trackChild } from './child-registry';
 import { freePort } from './free-port';
 import { builtCliPath, repoRoot } from './repo-root';
 import { makeTempDir, removeDir } from './temp-dir';
+import { childNodeArgs } from './profiling';
 
 export interface StartBrokerOptions {
   /** Data directory; a fresh temp dir (removed by `dispose`) when omitted. */
@@ -89,7 +90,7 @@ export async function startBroker(opts: StartBrokerOptions = {}): Promise<Broker
 
   const launch = async (): Promise<void> => {
     append(`\n=== starting ${label}: ${main} ${args.join(' ')} ===\n`);
-    const proc = spawn(process.execPath, [main, ...args], {
+    const proc = spawn(process.execPath, [...childNodeArgs(), main, ...args], {
       cwd: repoRoot(),
       env: { ...process.env, ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],

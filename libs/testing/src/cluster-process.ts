@@ -7,6 +7,7 @@ import { trackChild } from './child-registry';
 import { freePort } from './free-port';
 import { builtCliPath, repoRoot } from './repo-root';
 import { makeTempDir, removeDir } from './temp-dir';
+import { childNodeArgs } from './profiling';
 
 export interface ClusterNode {
   readonly name: string;
@@ -113,7 +114,7 @@ class ProcessNode implements ClusterNode {
   async start(): Promise<void> {
     if (this.running) throw new Error(`${this.name} is already running (pid ${this.pid})`);
     this.append(`\n=== starting ${this.name}: ${this.args.join(' ')} ===\n`);
-    const proc = spawn(process.execPath, [builtCliPath(), ...this.args], {
+    const proc = spawn(process.execPath, [...childNodeArgs(), builtCliPath(), ...this.args], {
       cwd: repoRoot(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
