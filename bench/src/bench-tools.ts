@@ -14,8 +14,10 @@ export async function writePayload(path: string, size: number, n: number): Promi
   line[size] = 10;
   const out = createWriteStream(path);
   const chunk = Buffer.concat(Array.from({ length: 1000 }, () => line));
-  for (let i = 0; i < n / 1000; i++)
-    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+  for (let left = n; left > 0; left -= 1000) {
+    const part = left >= 1000 ? chunk : chunk.subarray(0, left * line.length);
+    if (!out.write(part)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
   await new Promise<void>((resolve, reject) => out.end((e?: Error | null) => (e ? reject(e) : resolve())));
 }
 
