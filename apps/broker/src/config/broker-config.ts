@@ -32,6 +32,17 @@ export const BROKER_SETTINGS = {
     default: 500,
     doc: "Longest a follower's fetch waits at its leader for new data (cluster mode).",
   },
+  'replica.fetch.max.bytes': {
+    schema: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(64 * MiB),
+    default: MiB,
+    doc:
+      'Most a follower asks its leader for per partition and fetch (cluster mode). A follower copies one fetch at a ' +
+      'time, so a larger value lets it keep up with a fast producer in fewer round trips, at that much memory per fetch.',
+  },
   'offsets.topic.replication.factor': {
     schema: z.number().int().min(1),
     default: 3,

@@ -16,7 +16,7 @@ const FETCH_VERSION = 11;
 /** v3 carries our replica id and the leader epoch we follow (the leader refuses a stale or future one). */
 const EPOCH_VERSION = 3;
 const EPOCH_TIMEOUT_MS = 10_000;
-const PARTITION_MAX_BYTES = 1024 * 1024;
+/** Whole-response cap; at least one partition's worth (replica.fetch.max.bytes). */
 const RESPONSE_MAX_BYTES = 16 * 1024 * 1024;
 const BACKOFF_MS = 200;
 
@@ -26,6 +26,8 @@ export interface ReplicaFetcherOptions {
   host: string;
   port: number;
   maxWaitMs: number;
+  /** replica.fetch.max.bytes */
+  partitionMaxBytes: number;
 }
 
 /**
@@ -113,7 +115,7 @@ export class ReplicaFetcher {
       replicaId: this.opts.selfId,
       maxWaitMs: this.opts.maxWaitMs,
       minBytes: 1,
-      maxBytes: RESPONSE_MAX_BYTES,
+      maxBytes: Math.max(RESPONSE_MAX_BYTES, this.opts.partitionMaxBytes),
       isolationLevel: 0,
       sessionId: 0,
       sessionEpoch: -1,
@@ -125,7 +127,7 @@ export class ReplicaFetcher {
           currentLeaderEpoch: x.leaderEpoch,
           fetchOffset: x.fetchOffset,
           logStartOffset: -1,
-          partitionMaxBytes: PARTITION_MAX_BYTES,
+          partitionMaxBytes: this.opts.partitionMaxBytes,
         })),
       })),
       forgottenTopicsData: [],

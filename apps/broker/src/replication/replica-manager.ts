@@ -89,6 +89,7 @@ export class ReplicaManager {
           host: b.host,
           port: b.port,
           maxWaitMs: this.config['replica.fetch.wait.max.ms'],
+          partitionMaxBytes: this.config['replica.fetch.max.bytes'],
         });
         this.fetchers.set(leader, fetcher);
         this.log.info({ leader, endpoint: fetcher.endpoint, partitions: list.length }, 'following leader');
