@@ -18,7 +18,6 @@ import {
   type NatsConnection,
 } from 'nats';
 import { freePort } from '@tributary/testing';
-import { settleDisk } from '../bench-tools';
 import { percentiles, type Scenario, type ScenarioOptions } from '../harness/measurement';
 import {
   E2E_RATE,
@@ -28,6 +27,7 @@ import {
   Rows,
   WARMUP_SECONDS,
   latencySeconds,
+  measure,
   paced,
   requireBinary,
   startPeerServer,
@@ -209,13 +209,6 @@ async function endToEnd(c: Ctx, stream: string, rate: number, seconds: number): 
   return lat;
 }
 
-async function measure<T>(c: Ctx, fn: () => Promise<T>): Promise<[T, number | undefined]> {
-  await settleDisk();
-  c.server.resetPeakRss();
-  const out = await fn();
-  return [out, c.server.peakRssMb()];
-}
-
 interface Notes {
   base: string;
   acked: string;
@@ -231,9 +224,9 @@ async function throughputRuns(c: Ctx, opts: ScenarioOptions, rows: Rows, n: Note
     for (let rep = 0; rep < opts.repeats; rep++) {
       opts.log(`nats-jetstream: size ${size} repeat ${rep + 1}/${opts.repeats}: produce / consume`);
       const stream = await addStream(c, `P${size}_${rep}`);
-      const [pMs, pRss] = await measure(c, () => produce(c, stream, value, opts.records));
+      const [pMs, pRss] = await measure(c.server, () => produce(c, stream, value, opts.records));
       rows.addThroughput('produce acks=1', size, opts.records, pMs, pRss, `${n.base}; ${n.acked}`);
-      const [cMs, cRss] = await measure(c, () => consume(c, stream, opts.records, size));
+      const [cMs, cRss] = await measure(c.server, () => consume(c, stream, opts.records, size));
       const cNote = `${n.base}; ordered consumer, consume() max_messages ${CONSUME_BATCH}`;
       rows.addThroughput('consume', size, opts.records, cMs, cRss, cNote);
       await c.jsm.streams.delete(stream);
@@ -248,14 +241,14 @@ async function latencyRuns(c: Ctx, opts: ScenarioOptions, rows: Rows, n: Notes):
     for (const { rate, label } of LATENCY_RATES) {
       opts.log(`nats-jetstream: repeat ${rep + 1}/${opts.repeats}: produce latency ${label}/s`);
       const stream = await addStream(c, `L${rate}_${rep}`);
-      const [lat, rss] = await measure(c, () => produceLatency(c, stream, rate, seconds));
+      const [lat, rss] = await measure(c.server, () => produceLatency(c, stream, rate, seconds));
       const scenario = `produce latency ${label}/s acks=1`;
       rows.addLatency(scenario, percentiles(lat), rss, `acked js.publish each, ${latNote}`);
       await c.jsm.streams.delete(stream);
     }
     opts.log(`nats-jetstream: repeat ${rep + 1}/${opts.repeats}: end-to-end latency`);
     const stream = await addStream(c, `E_${rep}`);
-    const [lat, rss] = await measure(c, () => endToEnd(c, stream, E2E_RATE, seconds));
+    const [lat, rss] = await measure(c.server, () => endToEnd(c, stream, E2E_RATE, seconds));
     rows.addLatency(
       'end-to-end latency 5k/s',
       percentiles(lat),
@@ -276,7 +269,7 @@ async function fsyncRuns(c: Ctx, opts: ScenarioOptions, rows: Rows, n: Notes): P
         `nats-jetstream: size ${size} repeat ${rep + 1}/${opts.repeats}: produce, sync_interval always`,
       );
       const stream = await addStream(c, `F${size}_${rep}`);
-      const [ms, rss] = await measure(c, () => produce(c, stream, value, opts.records));
+      const [ms, rss] = await measure(c.server, () => produce(c, stream, value, opts.records));
       rows.addThroughput('produce acks=all fsync', size, opts.records, ms, rss, note);
       await c.jsm.streams.delete(stream);
     }

@@ -7,6 +7,7 @@ import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { trackChild } from '@tributary/testing';
+import { settleDisk } from '../bench-tools';
 import type { Measurement, Metric, System } from '../harness/measurement';
 
 /** Fixed rates of the produce-latency scenarios, named as the report names them. */
@@ -177,6 +178,14 @@ export async function startPeerServer(o: StartPeerOptions): Promise<PeerServer> 
  * Requests in flight: the throughput loops keep a window of them, the latency loops count them to drain.
  * `done` and `fail` are bound, so `p.then(w.done, w.fail)` allocates no closure per request.
  */
+/** Runs `fn` from a settled disk (see settleDisk) and returns its result with the server's peak RSS meanwhile. */
+export async function measure<T>(server: PeerServer, fn: () => Promise<T>): Promise<[T, number | undefined]> {
+  await settleDisk();
+  server.resetPeakRss();
+  const out = await fn();
+  return [out, server.peakRssMb()];
+}
+
 export class InFlight {
   private n = 0;
   private error: Error | null = null;

@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Redis } from 'ioredis';
 import { freePort } from '@tributary/testing';
-import { settleDisk } from '../bench-tools';
 import { percentiles, type Scenario, type ScenarioOptions } from '../harness/measurement';
 import {
   E2E_RATE,
@@ -18,6 +17,7 @@ import {
   Rows,
   WARMUP_SECONDS,
   latencySeconds,
+  measure,
   paced,
   requireBinary,
   startPeerServer,
@@ -170,13 +170,6 @@ interface Ctx {
   note: string;
 }
 
-async function measure<T>(c: Ctx, fn: () => Promise<T>): Promise<[T, number | undefined]> {
-  await settleDisk();
-  c.server.resetPeakRss();
-  const out = await fn();
-  return [out, c.server.peakRssMb()];
-}
-
 /** Per size and repeat: produce (everysec), consume, produce (always), each into a fresh stream. */
 async function throughputRuns(c: Ctx): Promise<void> {
   const { opts, rows, pool } = c;
@@ -189,15 +182,17 @@ async function throughputRuns(c: Ctx): Promise<void> {
     for (let rep = 0; rep < opts.repeats; rep++) {
       opts.log(`redis-streams: size ${size} repeat ${rep + 1}/${opts.repeats}: produce / consume`);
       const key = `bench:${size}:${rep}`;
-      const [pMs, pRss] = await measure(c, () => produce(pool, key, value, opts.records));
+      const [pMs, pRss] = await measure(c.server, () => produce(pool, key, value, opts.records));
       const pNote = `XADD, appendfsync everysec. ${c.note}; ${batching}`;
       rows.addThroughput('produce acks=1', size, opts.records, pMs, pRss, pNote);
-      const [cMs, cRss] = await measure(c, () => consume(r, key, opts.records, size));
+      const [cMs, cRss] = await measure(c.server, () => consume(r, key, opts.records, size));
       rows.addThroughput('consume', size, opts.records, cMs, cRss, `${c.note}; XREAD COUNT ${READ_COUNT}`);
       await reset(r); // each run's peak RSS is then its own stream's
       await r.config('SET', 'appendfsync', 'always');
       try {
-        const [aMs, aRss] = await measure(c, () => produce(pool, `${key}:always`, value, opts.records));
+        const [aMs, aRss] = await measure(c.server, () =>
+          produce(pool, `${key}:always`, value, opts.records),
+        );
         const aNote = `XADD, appendfsync always (fsync before reply, group commit). ${c.note}; ${batching}`;
         rows.addThroughput('produce acks=all fsync', size, opts.records, aMs, aRss, aNote);
       } finally {
@@ -215,14 +210,16 @@ async function latencyRuns(c: Ctx): Promise<void> {
   for (let rep = 0; rep < opts.repeats; rep++) {
     for (const { rate, label } of LATENCY_RATES) {
       opts.log(`redis-streams: repeat ${rep + 1}/${opts.repeats}: produce latency ${label}/s`);
-      const [lat, rss] = await measure(c, () =>
+      const [lat, rss] = await measure(c.server, () =>
         produceLatency(pool[0]!, `lat:${rate}:${rep}`, rate, seconds),
       );
       rows.addLatency(`produce latency ${label}/s acks=1`, percentiles(lat), rss, `XADD each, ${note}`);
       await reset(pool[0]!);
     }
     opts.log(`redis-streams: repeat ${rep + 1}/${opts.repeats}: end-to-end latency`);
-    const [lat, rss] = await measure(c, () => endToEnd(pool[0]!, pool[1]!, `e2e:${rep}`, E2E_RATE, seconds));
+    const [lat, rss] = await measure(c.server, () =>
+      endToEnd(pool[0]!, pool[1]!, `e2e:${rep}`, E2E_RATE, seconds),
+    );
     rows.addLatency('end-to-end latency 5k/s', percentiles(lat), rss, `XADD -> XREAD BLOCK, ${note}`);
     await reset(pool[0]!);
   }

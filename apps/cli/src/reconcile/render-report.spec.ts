@@ -1,6 +1,6 @@
 import type { ReconcileDetails } from '../../../../connectors/reconcile/src/report-types';
 import { parseFormat, renderReport } from './render-report';
-import { details } from './testing/details';
+import { details, noKeysYet } from './testing/details';
 
 const at = new Date('2024-05-01T10:00:05.000Z');
 const ref = (topic: string, offset: number, timestamp: string) => ({
@@ -118,14 +118,7 @@ describe('renderReport', () => {
     expect(md.split('\n')[0]).toBe('# Reconciliation report: `` `n` ``');
     expect(md).toContain('`x*y_z`');
     expect(md).toContain('| a\\|b\\*c\\<d\\> |');
-    const empty = details({
-      keys: 0,
-      pending: 0,
-      matched: 0,
-      missingRight: 0,
-      missingLeft: 0,
-      fieldMismatch: 0,
-    });
+    const empty = noKeysYet();
     expect(renderReport('md', 'r', empty, at)).toContain('| Compared keys | 0 of 0 (0 pending) |');
   });
 

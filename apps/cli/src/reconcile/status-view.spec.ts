@@ -1,5 +1,5 @@
 import { renderStatus, statusJson } from './status-view';
-import { details } from './testing/details';
+import { details, noKeysYet } from './testing/details';
 
 describe('reconcile status view', () => {
   it('--json is one flat object of the counts and rates', () => {
@@ -47,14 +47,7 @@ describe('reconcile status view', () => {
   });
 
   it('shows dashes, not NaN, before any key was seen', () => {
-    const empty = details({
-      pending: 0,
-      matched: 0,
-      missingRight: 0,
-      missingLeft: 0,
-      fieldMismatch: 0,
-      keys: 0,
-    });
+    const empty = noKeysYet();
     const out = renderStatus('r', 'RUNNING', empty);
     expect(out).not.toMatch(/NaN/);
     expect(out).toContain('matched                 0  -');

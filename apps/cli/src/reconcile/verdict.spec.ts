@@ -1,5 +1,5 @@
 import { decideVerdict, parseCount, parseRate } from './verdict';
-import { details } from './testing/details';
+import { details, noKeysYet } from './testing/details';
 
 const limits = { maxMismatchRate: 0.005, minCompared: 1 };
 
@@ -88,14 +88,7 @@ describe('decideVerdict', () => {
       pass: false,
       line: 'FAIL r: nothing compared yet (5 keys pending inside the 5m window)',
     });
-    const empty = details({
-      pending: 0,
-      matched: 0,
-      missingRight: 0,
-      missingLeft: 0,
-      fieldMismatch: 0,
-      keys: 0,
-    });
+    const empty = noKeysYet();
     expect(decideVerdict('r', empty, limits).line).toBe(
       'FAIL r: nothing compared yet (no keys seen on orders.v1 or orders.v2)',
     );

@@ -40,3 +40,8 @@ export function details(
     ...extra,
   };
 }
+
+/** Details of a reconciler that has seen no key yet (duplicates and late arrivals as in details()). */
+export function noKeysYet(): ReconcileDetails {
+  return details({ pending: 0, matched: 0, missingRight: 0, missingLeft: 0, fieldMismatch: 0, keys: 0 });
+}
