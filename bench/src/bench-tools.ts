@@ -52,19 +52,22 @@ export function producerConf(acks: 'all' | '1'): string[] {
 }
 
 /**
- * kcat arguments to read one partition from the beginning to its end, printing one byte per record. librdkafka's fetch queue defaults to
- * 64 MiB (queued.max.messages.kbytes): with it kcat stops fetching while it writes out what it holds, and the
- * figure measures kcat's stdout instead of the broker. fetch.wait.max.ms is short because librdkafka reports
- * the end only after an empty fetch, which the broker holds that long (500 ms by default): idle, not reading.
+ * Reads partition 0 of `topic` from the beginning to its end with kcat, checks that it delivered exactly
+ * `records` records and returns the seconds it took. kcat prints one byte per record, not the payload: piping a
+ * GB of values to the harness cost as much CPU as the broker, and a consumer benchmark measures delivery, not
+ * printing. librdkafka's fetch queue defaults to 64 MiB (queued.max.messages.kbytes): with it kcat stops
+ * fetching while it writes out what it holds. fetch.wait.max.ms is short because librdkafka reports the end only
+ * after an empty fetch, which the broker holds that long (500 ms by default): idle, not reading.
  */
-export function consumeToEndArgs(bootstrap: string, topic: string): string[] {
-  return [
-    // One byte per record, not the payload: piping a GB of values to the harness cost as much CPU as the
-    // broker, and a consumer benchmark measures delivery, not printing. The byte count still proves every record.
+export async function kcatConsumeAll(bootstrap: string, topic: string, records: number): Promise<number> {
+  const c = await kcat([
     ...['-b', bootstrap, '-C', '-t', topic, '-p', '0', '-o', 'beginning', '-e', '-q', '-f', '.'],
     ...['-X', 'fetch.max.bytes=52428800', '-X', 'queued.min.messages=1000000'],
     ...['-X', 'queued.max.messages.kbytes=2000000', '-X', 'fetch.wait.max.ms=10'],
-  ];
+  ]);
+  if (c.stdoutBytes !== records)
+    throw new Error(`kcat read ${c.stdoutBytes} records of ${topic}, expected ${records}`);
+  return c.seconds;
 }
 
 /**

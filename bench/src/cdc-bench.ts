@@ -10,8 +10,8 @@
  *    time from the client seeing its COMMIT acknowledged to a kafkajs consumer in the same process receiving
  *    the record (median, p99, max).
  * Not a test.
- *   npm run bench:cdc   (BENCH_SNAPSHOT_ROWS, BENCH_BURST, BENCH_BACKLOG, BENCH_LARGE_TXNS, BENCH_LARGE_ROWS, BENCH_RATE,
- *                        BENCH_SECONDS, BENCH_REPEATS to change)
+ *   npm run bench:cdc   (BENCH_SNAPSHOT_ROWS, BENCH_BURST, BENCH_BACKLOG, BENCH_LARGE_TXNS, BENCH_LARGE_ROWS,
+ *                        BENCH_RATE, BENCH_SECONDS, BENCH_REPEATS to change)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,30 +59,39 @@ async function topicCount(admin: Admin, topic: string): Promise<number> {
   return offsets.reduce((s, o) => s + Number(o.high) - Number(o.low), 0);
 }
 
-/** Polls until the topic holds `n` records; returns the time (performance.now) it was first seen so. */
-async function waitCount(admin: Admin, topic: string, n: number, timeoutMs = 600_000): Promise<number> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const c = await topicCount(admin, topic);
-    if (c >= n) return performance.now();
-    if (Date.now() > deadline) throw new Error(`${topic} holds ${c} records, expected ${n}`);
-    await sleep(20);
-  }
-}
-
-/** When `topic` first holds more than `n` records, and how many it held then. */
-async function waitCountAbove(
+/**
+ * Polls until the topic holds at least `n` records; returns when (performance.now) that was first seen and the
+ * count then. A timeout names the topic and its count: look at the connect worker's log for the cause.
+ */
+async function reachCount(
   admin: Admin,
   topic: string,
   n: number,
+  timeoutMs = 600_000,
 ): Promise<{ at: number; count: number }> {
-  const deadline = Date.now() + 120_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const count = await topicCount(admin, topic);
-    if (count > n) return { at: performance.now(), count };
-    if (Date.now() > deadline) throw new Error(`${topic} got nothing past ${n} records in 120 s`);
+    if (count >= n) return { at: performance.now(), count };
+    if (Date.now() > deadline)
+      throw new Error(`${topic} holds ${count} records after ${timeoutMs / 1000} s, expected ${n}`);
     await sleep(10);
   }
+}
+
+/** When the topic first holds `n` records (performance.now). */
+async function waitCount(admin: Admin, topic: string, n: number): Promise<number> {
+  return (await reachCount(admin, topic, n)).at;
+}
+
+/** `n` single-row transactions with ids from `first`, spread over the clients. */
+async function insertRows(clients: Client[], first: number, n: number): Promise<void> {
+  await Promise.all(
+    clients.map(async (c, k) => {
+      for (let i = first + k; i < first + n; i += clients.length)
+        await c.query(`INSERT INTO burst SELECT g, ${ROW_SQL} FROM (SELECT $1::int AS g) s`, [i]);
+    }),
+  );
 }
 
 async function phase(worker: ConnectWorkerHandle, name: string): Promise<string | null> {
@@ -214,12 +223,7 @@ export async function cdcScenario(
         const peak = rssPeak(w);
         const first = r * BURST;
         const t0 = performance.now();
-        await Promise.all(
-          clients.slice(0, BURST_CLIENTS).map(async (c, k) => {
-            for (let i = first + k; i < first + BURST; i += BURST_CLIENTS)
-              await c.query(`INSERT INTO burst SELECT g, ${ROW_SQL} FROM (SELECT $1::int AS g) s`, [i]);
-          }),
-        );
+        await insertRows(clients.slice(0, BURST_CLIENTS), first, BURST);
         const committed = performance.now();
         const done = await waitCount(admin, 'stream.public.burst', first + BURST);
         burstRss = Math.max(burstRss, peak());
@@ -248,15 +252,10 @@ export async function cdcScenario(
       for (let r = 0; r < REPEATS; r++) {
         await w.stop();
         const first = REPEATS * BURST + r * BACKLOG;
-        await Promise.all(
-          clients.slice(0, BURST_CLIENTS).map(async (c, k) => {
-            for (let i = first + k; i < first + BACKLOG; i += BURST_CLIENTS)
-              await c.query(`INSERT INTO burst SELECT g, ${ROW_SQL} FROM (SELECT $1::int AS g) s`, [i]);
-          }),
-        );
+        await insertRows(clients.slice(0, BURST_CLIENTS), first, BACKLOG);
         await w.restart();
         const peak = rssPeak(w);
-        const start = await waitCountAbove(admin, 'stream.public.burst', first);
+        const start = await reachCount(admin, 'stream.public.burst', first + 1, 120_000);
         const done = await waitCount(admin, 'stream.public.burst', first + BACKLOG);
         backlogRss = Math.max(backlogRss, peak());
         backlog.push((first + BACKLOG - start.count) / ((done - start.at) / 1000));

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { startCluster } from '@tributary/testing';
-import { consumeToEndArgs, fail, kcat, producerConf, row, writePayload, type Sample } from './bench-tools';
+import { fail, kcat, kcatConsumeAll, producerConf, row, writePayload, type Sample } from './bench-tools';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 500_000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
@@ -49,10 +49,8 @@ async function main(): Promise<void> {
             payload,
           );
           produce.push({ seconds: p.seconds, records: RECORDS, bytes: RECORDS * size });
-          const c = await kcat(consumeToEndArgs(bootstrap, topic));
-          if (c.stdoutBytes !== RECORDS)
-            throw new Error(`consumed ${c.stdoutBytes} records, expected ${RECORDS}`);
-          consume.push({ seconds: c.seconds, records: RECORDS, bytes: RECORDS * size });
+          const seconds = await kcatConsumeAll(bootstrap, topic, RECORDS);
+          consume.push({ seconds, records: RECORDS, bytes: RECORDS * size });
         }
         rows.push(
           row(`produce acks=${acks}`, size, produce),

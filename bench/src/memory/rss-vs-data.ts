@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startBroker, type BrokerHandle } from '@tributary/testing';
-import { consumeToEndArgs, kcat, producerConf, writePayload } from '../bench-tools';
+import { kcat, kcatConsumeAll, producerConf, writePayload } from '../bench-tools';
 import type { Measurement, Scenario } from '../harness/measurement';
 
 const SIZE = 1024;
@@ -39,9 +39,8 @@ export const rssVsDataScenario: Scenario = async (opts) => {
       rmSync(payload);
       await broker.restart();
       peak = rssPeak(broker);
-      const c = await kcat(consumeToEndArgs(broker.bootstrap, topic));
+      const seconds = await kcatConsumeAll(broker.bootstrap, topic, records);
       const serving = peak();
-      if (c.stdoutBytes !== records) throw new Error(`read ${c.stdoutBytes} records of ${records}`);
       opts.log(
         `memory: ${mb} MB topic: peak RSS ${producing.toFixed(0)} MB producing, ${serving.toFixed(0)} MB serving`,
       );
@@ -49,7 +48,7 @@ export const rssVsDataScenario: Scenario = async (opts) => {
       out.push({
         ...common,
         scenario: `serve a ${mb >= 1024 ? `${(mb / 1024).toFixed(0)} GB` : `${mb} MB`} topic`,
-        samples: [(records * SIZE) / 1048576 / c.seconds],
+        samples: [(records * SIZE) / 1048576 / seconds],
         rssMb: [serving],
         note: `broker restarted after producing; RSS is the peak while kcat read the whole partition (${Math.round(producing)} MB while producing it)`,
       });

@@ -41,10 +41,11 @@ export interface PartitionProducersOptions {
  * reflects exactly the batches below the log end offset. Replay reads whole batches but looks only at headers.
  *
  * The snapshots taken every SNAPSHOT_EVERY_BYTES are written in the background: the state is captured at once,
- * but writing and fdatasync (with file creation, ~13% of the broker's time under a 1 KiB produce load when a
- * snapshot ran on the event loop every 16 MiB) happen on the thread pool; only the rename stays synchronous. Every synchronous snapshot (truncation,
- * shutdown, the periodic round) starts a new generation; a background snapshot from an older generation is
- * discarded instead of renamed over it, so a snapshot taken before a truncation can never replace one taken after.
+ * but file creation, writing and fdatasync (~13% of the broker's time under a 1 KiB produce load when a snapshot
+ * ran on the event loop every 16 MiB) happen on the thread pool; only the rename stays synchronous. Every
+ * synchronous snapshot (truncation, shutdown, the periodic round) starts a new generation; a background snapshot
+ * from an older generation is discarded instead of renamed over it, so a snapshot taken before a truncation can
+ * never replace one taken after.
  *
  * Every append to the log must go through `appended` (Partition.append does); a log truncation (replication,
  * [3/8]) must call `truncateTo`.

@@ -36,8 +36,8 @@ export function writeProducerSnapshot(partitionDir: string, snapshot: ProducerSn
   renameSync(tmp, file);
 }
 
-/** Temporary file of a background snapshot (see writeProducerSnapshotFile); distinct from the synchronous one's. */
-export function backgroundTmpPath(partitionDir: string): string {
+/** Temporary file of a background snapshot (writeBackgroundSnapshot); distinct from the synchronous one's. */
+function backgroundTmpPath(partitionDir: string): string {
   return `${snapshotPath(partitionDir)}.bg.tmp`;
 }
 

@@ -203,15 +203,13 @@ export class Connection {
       }
       if (!wrote) this.socket.cork();
       wrote = true;
-      const last = slot.chunks.length - 1;
+      const chunks = slot.chunks;
+      const last = chunks.length - 1;
+      for (let i = 0; i < last; i++) this.socket.write(chunks[i]);
       // Stream writes complete in order, so the last chunk's callback means every chunk of this response has
       // been taken by the kernel (or failed): only then may the buffers behind them be reused.
-      slot.chunks.forEach((c, i) =>
-        this.socket.write(
-          c,
-          i === last && written ? () => written.forEach((release) => release()) : undefined,
-        ),
-      );
+      if (written) this.socket.write(chunks[last], () => written.forEach((release) => release()));
+      else this.socket.write(chunks[last]);
     }
     if (wrote) this.socket.uncork();
     this.maybeResume();
