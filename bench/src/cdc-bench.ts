@@ -1,7 +1,8 @@
 /**
  * What CDC through postgres-source costs: a private Postgres, one broker and the connect worker as a process.
  * Prints min / median / max over runs, with the worker's peak RSS next to each figure:
- *  - snapshot: an initial_only snapshot of SNAPSHOT_ROWS rows, from worker start until the topic holds them all;
+ *  - snapshot: an initial_only snapshot of SNAPSHOT_ROWS rows, from the first row reaching the topic to the last,
+ *    and from worker start until the topic holds them all;
  *  - streaming: a burst of BURST single-row transactions from 8 clients (asynchronous commit) while the
  *    connector runs (bounded by how fast the clients commit); a backlog of BACKLOG such transactions committed
  *    while the worker is stopped, drained after it starts again (the connector's own rate); and LARGE_TXNS
@@ -155,8 +156,11 @@ export async function cdcScenario(
     );
     await pg.query(`INSERT INTO snap SELECT g, ${ROW_SQL} FROM generate_series(1, ${SNAPSHOT_ROWS}) g`);
 
-    // Snapshot: a fresh connector (own name, prefix, offsets) per run; initial_only creates no slot.
+    // Snapshot: a fresh connector (own name, prefix, offsets) per run; initial_only creates no slot. The rate is
+    // timed from the first row reaching the topic to the last (the backlog below is timed the same way); the
+    // worker's start (process, connections, the snapshot transaction) is reported next to it.
     const snap: number[] = [];
+    const snapWithStart: number[] = [];
     let snapRss = 0;
     for (let r = 0; r < REPEATS; r++) {
       const name = `snap${r}`;
@@ -171,15 +175,18 @@ export async function cdcScenario(
       const started = performance.now();
       worker = await startConnectWorkerProcess({ bootstrap: broker.bootstrap, pipelines: [path] });
       const peak = rssPeak(worker);
+      const first = await reachCount(admin, `${name}.public.snap`, 1);
       const done = await waitCount(admin, `${name}.public.snap`, SNAPSHOT_ROWS);
       snapRss = Math.max(snapRss, peak());
-      snap.push(SNAPSHOT_ROWS / ((done - started) / 1000));
+      snap.push((SNAPSHOT_ROWS - first.count) / ((done - first.at) / 1000));
+      snapWithStart.push(SNAPSHOT_ROWS / ((done - started) / 1000));
       await worker.dispose();
       worker = null;
     }
     rows.push(
-      `| snapshot, ${SNAPSHOT_ROWS} rows (incl. worker start) | ${stats(snap)} rows/s | ${mb(snapRss)} |`,
+      `| snapshot, ${SNAPSHOT_ROWS} rows (first row in the topic to the last) | ${stats(snap)} rows/s | ${mb(snapRss)} |`,
     );
+    rows.push(`| the same, worker start included | ${stats(snapWithStart)} rows/s | ${mb(snapRss)} |`);
     out.push({
       scenario: 'cdc snapshot',
       system: 'tributary',
@@ -188,7 +195,17 @@ export async function cdcScenario(
       metric: 'rows/s',
       samples: snap,
       rssMb: [snapRss / 1048576],
-      note: `${SNAPSHOT_ROWS} rows, worker start included; RSS of the connect worker`,
+      note: `${SNAPSHOT_ROWS} rows, from the first row in the topic to the last; RSS of the connect worker`,
+    });
+    out.push({
+      scenario: 'cdc snapshot incl. worker start',
+      system: 'tributary',
+      client: 'postgres-source',
+      size: null,
+      metric: 'rows/s',
+      samples: snapWithStart,
+      rssMb: [snapRss / 1048576],
+      note: `${SNAPSHOT_ROWS} rows, from starting the worker process until the topic holds them all`,
     });
 
     // Streaming: one connector on burst, large and lat.

@@ -91,15 +91,15 @@ export const postgresSourceConfig = z.strictObject({
     .number()
     .int()
     .positive()
-    .default(2000)
+    .default(2048)
     .describe('Maximum records returned by one poll.'),
   'max.queue.size': z
     .number()
     .int()
     .positive()
-    .default(20000)
+    .default(4096)
     .describe(
-      'Records buffered ahead of the framework; when full, reading the WAL (and the snapshot) pauses. Bounds memory for huge transactions.',
+      'Records buffered ahead of the framework; when full, reading the WAL (and the snapshot) pauses. Bounds memory for huge transactions. Two batches are enough to keep reading while one is sent; more only adds garbage-collection work (queued records outlive the young generation).',
     ),
 });
 

@@ -29,6 +29,10 @@ export interface EventSource {
 /** Builds the records of one topic prefix; every record carries the `source.lsn` header (see EventSource.version). */
 export class Envelope {
   readonly partition: Readonly<{ server: string }>;
+  /** Topic names by schema and table, so no record builds its topic string again. */
+  private readonly topics = new Map<string, Map<string, string>>();
+  /** Records of one version (a transaction, a snapshot) share one headers object; nothing mutates it. */
+  private lastHeaders: { version: number; headers: Readonly<Record<string, string>> } | null = null;
 
   constructor(
     private readonly prefix: string,
@@ -38,7 +42,19 @@ export class Envelope {
   }
 
   topicOf(schema: string, table: string): string {
-    return `${this.prefix}.${schema}.${table}`;
+    let bySchema = this.topics.get(schema);
+    if (!bySchema) this.topics.set(schema, (bySchema = new Map()));
+    let topic = bySchema.get(table);
+    if (topic === undefined) bySchema.set(table, (topic = `${this.prefix}.${schema}.${table}`));
+    return topic;
+  }
+
+  private headersOf(version: number): Record<string, string> {
+    const last = this.lastHeaders;
+    if (last?.version === version) return last.headers;
+    const headers = Object.freeze({ 'source.lsn': String(version) });
+    this.lastHeaders = { version, headers };
+    return headers;
   }
 
   change(
@@ -53,7 +69,7 @@ export class Envelope {
       topic: this.topicOf(src.schema, src.table),
       key,
       value: { before, after, source: this.source(src), op, ts_ms: Date.now() },
-      headers: { 'source.lsn': String(src.version) },
+      headers: this.headersOf(src.version),
       sourcePartition: this.partition,
       sourceOffset: offset,
     };
@@ -64,7 +80,7 @@ export class Envelope {
       topic: this.topicOf(src.schema, src.table),
       key,
       value: null,
-      headers: { 'source.lsn': String(src.version) },
+      headers: this.headersOf(src.version),
       sourcePartition: this.partition,
       sourceOffset: offset,
     };

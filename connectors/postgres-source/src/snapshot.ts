@@ -58,38 +58,49 @@ export async function readSnapshot(o: SnapshotReaderOptions): Promise<boolean> {
     if (o.stopped()) return false;
     o.stats.table = t.id;
     const startKey = o.from.table === t.id ? o.from.lastKey : null;
+    // Per table, not per row: the finished tables and the event source are the same for every row of it.
+    const done = [...completed];
+    const src = {
+      schema: t.schema,
+      table: t.name,
+      lsn: o.lsn,
+      version: o.lsn,
+      txId: null,
+      tsMs,
+      snapshot: 'true' as const,
+    };
+    let shape: { fields: readonly { name: string }[]; map: ((v: string) => unknown)[]; pk: number[] } | null =
+      null;
     const rowToRecord = (
       fields: Array<{ name: string; dataTypeID: number }>,
       values: unknown[],
     ): SourceRecord => {
+      if (shape?.fields !== fields) {
+        // pg hands every result of a query its own fields array: resolve mappers and key columns once per query.
+        shape = {
+          fields,
+          map: fields.map((f) => o.types.mapper(f.dataTypeID)),
+          pk: t.pk.map((c) => fields.findIndex((f) => f.name === c)),
+        };
+      }
       const after: Row = {};
-      const raw: Record<string, string> = {};
-      fields.forEach((f, i) => {
+      for (let i = 0; i < fields.length; i++) {
         const v = values[i];
-        if (v === null || v === undefined) after[f.name] = null;
-        else {
-          raw[f.name] = v as string;
-          after[f.name] = o.types.mapper(f.dataTypeID)(v as string);
+        after[fields[i]!.name] = v === null || v === undefined ? null : shape.map[i]!(v as string);
+      }
+      let key: Row | null = null;
+      let lastKey: string[] | null = null;
+      if (shape.pk.length > 0) {
+        key = {};
+        lastKey = [];
+        for (const i of shape.pk) {
+          key[fields[i]!.name] = after[fields[i]!.name];
+          lastKey.push(values[i] as string);
         }
-      });
-      const key = t.pk.length > 0 ? Object.fromEntries(t.pk.map((c) => [c, after[c]])) : null;
-      const offset: SourceOffset = {
-        lsn: o.lsn,
-        snapshot: {
-          completed: [...completed],
-          table: t.id,
-          lastKey: t.pk.length > 0 ? t.pk.map((c) => raw[c] as string) : null,
-        },
-      };
+      }
+      const offset: SourceOffset = { lsn: o.lsn, snapshot: { completed: done, table: t.id, lastKey } };
       o.stats.rows[t.id] = (o.stats.rows[t.id] ?? 0) + 1;
-      return o.envelope.change(
-        'r',
-        key,
-        null,
-        after,
-        { schema: t.schema, table: t.name, lsn: o.lsn, version: o.lsn, txId: null, tsMs, snapshot: 'true' },
-        offset,
-      );
+      return o.envelope.change('r', key, null, after, src, offset);
     };
 
     if (t.pk.length > 0) {

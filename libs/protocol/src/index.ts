@@ -10,3 +10,4 @@ export * from './schema/message';
 export * from './schema/versions';
 export * from './messages';
 export * from './records';
+export * from './connection';

@@ -1,6 +1,7 @@
 import { logger } from '@tributary/common';
 import {
   ApiKey,
+  BrokerConnection,
   ErrorCode,
   FetchRequest,
   FetchResponse,
@@ -10,7 +11,6 @@ import {
   Writer,
 } from '@tributary/protocol';
 import type { Partition } from '../partitions/partition';
-import { BrokerConnection } from './broker-connection';
 
 const FETCH_VERSION = 11;
 /** v3 carries our replica id and the leader epoch we follow (the leader refuses a stale or future one). */

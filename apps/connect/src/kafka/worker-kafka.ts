@@ -1,5 +1,6 @@
 import { Kafka, Partitioners, logLevel, type Admin, type Producer, type logCreator } from 'kafkajs';
 import { logger, registerKafkajsCodecs, type Logger } from '@tributary/common';
+import { IdempotentProducer } from './idempotent-producer';
 
 /** kafkajs log entries go to the worker's pino logger (warnings and errors only; kafkajs is chatty). */
 const pinoLogCreator =
@@ -13,13 +14,16 @@ const pinoLogCreator =
 
 /**
  * The worker's connection to the brokers, through a maintained Kafka client (kafkajs, see ADR 0004) so the
- * worker runs against Apache Kafka as well. One idempotent acks=all producer is shared by every source task,
- * the offset store and the DLQs; sinks get their own consumers.
+ * worker runs against Apache Kafka as well: one idempotent acks=all kafkajs producer for the offset store, the
+ * status store and the DLQs, consumers for sinks, an admin client. Source records, the hot path, go through
+ * `records`, the worker's own idempotent producer (ADR 0005), shared by every source task.
  */
 export class WorkerKafka {
   readonly kafka: Kafka;
   readonly producer: Producer;
   readonly admin: Admin;
+  /** Source records: encoded straight into record batches (ADR 0005). */
+  readonly records: IdempotentProducer;
   private readonly log = logger('connect.kafka');
 
   constructor(
@@ -50,6 +54,11 @@ export class WorkerKafka {
       retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 200, maxRetryTime: 5000 },
     });
     this.admin = this.kafka.admin();
+    this.records = new IdempotentProducer(bootstrap, {
+      clientId: `${clientId}-records`,
+      log: this.log,
+      requestTimeoutMs: 30_000,
+    });
   }
 
   async connect(): Promise<void> {
@@ -62,6 +71,7 @@ export class WorkerKafka {
   }
 
   async close(): Promise<void> {
+    this.records.close();
     await this.producer.disconnect().catch(() => undefined);
     await this.admin.disconnect().catch(() => undefined);
   }

@@ -17,6 +17,17 @@ export function toBytes(kind: ConverterKind, v: unknown): Buffer | null {
   return Buffer.from(JSON.stringify(v), 'utf8');
 }
 
+/**
+ * toBytes for the worker's producer: JSON and strings stay strings, written as UTF-8 straight into the record
+ * batch (no Buffer per record). Same bytes on the wire as toBytes.
+ */
+export function toWire(kind: ConverterKind, v: unknown): string | Buffer | null {
+  if (v === null || v === undefined) return null;
+  if (Buffer.isBuffer(v)) return v;
+  if (kind === 'string' && typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
 export function fromBytes(kind: ConverterKind, b: Buffer | null, what: 'key' | 'value'): unknown {
   if (b === null) return null;
   const text = b.toString('utf8');

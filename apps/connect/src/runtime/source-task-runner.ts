@@ -1,5 +1,4 @@
-import { sleep } from '@tributary/connect-sdk';
-import type { Message } from 'kafkajs';
+import { sleep, type RecordHeaders } from '@tributary/connect-sdk';
 import type {
   TaskSignal,
   SourceConnectorDefinition,
@@ -9,10 +8,30 @@ import type {
 } from '@tributary/connect-sdk';
 import type { TransformRecord } from '../pipeline/connector-spec';
 import { canonicalJson } from '@tributary/common';
-import { toBytes } from './converter';
+import type { ProducerRecord } from '../kafka/idempotent-producer';
+import { FatalKafkaError } from '../kafka/broker-links';
+import { toBytes, toWire } from './converter';
 import { ErrorReporter, TaskFailure } from './error-policy';
 import { baseContext, type TaskDeps, type TaskRunner } from './task-deps';
 import { applyTransforms } from './apply-transforms';
+
+/**
+ * Record headers as the batch encoder takes them. Sources often share one headers object between records (a
+ * transaction's, a snapshot's): the list is made once per object, not once per record.
+ */
+class HeaderLists {
+  private last: RecordHeaders | null = null;
+  private lastList: ProducerRecord['headers'] = undefined;
+
+  of(h: RecordHeaders | undefined): ProducerRecord['headers'] {
+    if (!h) return undefined;
+    if (h === this.last) return this.lastList;
+    const keys = Object.keys(h);
+    this.last = h;
+    this.lastList = keys.length === 0 ? undefined : keys.map((key) => ({ key, value: h[key]! }));
+    return this.lastList;
+  }
+}
 
 /**
  * Drives a source task: poll, transform, convert, send (acks=all), then write the offsets, then `commit`.
@@ -25,6 +44,11 @@ export class SourceTaskRunner implements TaskRunner {
   /** Acked positions not yet written to the offsets topic, by canonical source partition. */
   private readonly pending = new Map<string, SourcePosition>();
   private lastOffsetWrite = Date.now();
+  /**
+   * The previous batch's delivery (send, then its positions become pending), still waiting for the brokers'
+   * acks while the next batch is polled and converted. One at a time, so positions stay in order.
+   */
+  private inflight: Promise<void> | null = null;
   private readonly reporter: ErrorReporter;
   private readonly labels: { connector: string; task: string };
 
@@ -59,11 +83,16 @@ export class SourceTaskRunner implements TaskRunner {
         // Hold it until resumed; if the task stops instead, its positions were never stored, so it is read again.
         if (records.length > 0 && d.pauseGate.isClosed && !(await this.waitWhilePaused())) break;
         if (records.length > 0) await this.handle(records);
-        if (Date.now() - this.lastOffsetWrite >= d.offsetFlushIntervalMs) await this.writeOffsets();
+        if (Date.now() - this.lastOffsetWrite >= d.offsetFlushIntervalMs) {
+          await this.settle();
+          await this.writeOffsets();
+        }
       }
+      await this.settle();
       await this.writeOffsets();
     } finally {
       d.tracker.end();
+      await this.inflight?.catch(() => undefined);
       await task.stop().catch((e: unknown) => d.log.warn({ err: (e as Error).message }, 'task stop failed'));
     }
   }
@@ -71,6 +100,7 @@ export class SourceTaskRunner implements TaskRunner {
   /** Stores the acked offsets and waits for resume; false when the task was stopped instead. */
   private async waitWhilePaused(): Promise<boolean> {
     const { d } = this;
+    await this.settle();
     await this.writeOffsets();
     d.tracker.setState('PAUSED');
     await d.pauseGate.pass(this.abort.signal);
@@ -91,14 +121,19 @@ export class SourceTaskRunner implements TaskRunner {
     this.abort.abort();
   }
 
-  /** Transforms and sends one polled batch; failed records go through the error policy in order. */
+  /**
+   * Transforms and converts one polled batch (failed records go through the error policy in order), then
+   * starts sending it once the previous batch is acked.
+   */
   private async handle(records: readonly SourceRecord[]): Promise<void> {
     const { d } = this;
     const conv = d.spec.converter;
-    const out: Message[][] = [];
+    const out: ProducerRecord[][] = [];
     const topics: string[] = [];
-    const byTopic = new Map<string, Message[]>();
-    const positions = new Map<string, SourcePosition>();
+    const byTopic = new Map<string, ProducerRecord[]>();
+    /** The last record per source partition: its position is what gets stored. */
+    const lastOf = new Map<string, SourceRecord>();
+    const headerLists = new HeaderLists();
     let filtered = 0;
     // Only the last position per source partition matters. Sources usually reuse one partition object for a
     // whole batch, so the canonical key is computed once per object, not once per record.
@@ -109,7 +144,11 @@ export class SourceTaskRunner implements TaskRunner {
         lastPartition = r.sourcePartition;
         lastKey = canonicalJson(r.sourcePartition);
       }
-      positions.set(lastKey, { partition: r.sourcePartition, offset: r.sourceOffset });
+      lastOf.set(lastKey, r);
+    };
+    const positionsDone = () => {
+      for (const [k, r] of lastOf)
+        this.pending.set(k, { partition: r.sourcePartition, offset: r.sourceOffset });
     };
     try {
       for (const r of records) {
@@ -160,42 +199,61 @@ export class SourceTaskRunner implements TaskRunner {
           out.push(list);
         }
         list.push({
-          key: toBytes(conv.key, t.key),
-          value: toBytes(conv.value, t.value),
-          headers: t.headers,
-          timestamp: t.timestamp !== undefined ? String(t.timestamp) : undefined,
+          key: toWire(conv.key, t.key),
+          value: toWire(conv.value, t.value),
+          headers: headerLists.of(t.headers),
+          timestamp: t.timestamp,
         });
       }
     } catch (e) {
       // tolerance none: what came before the failed record is still delivered and its position stored.
       if (e instanceof TaskFailure) {
+        await this.settle();
         await this.send(topics, out);
-        for (const [k, p] of positions) this.pending.set(k, p);
+        positionsDone();
         await this.writeOffsets();
       }
       throw e;
     }
-    await this.send(topics, out);
-    if (filtered > 0) d.metrics.filtered.inc(this.labels, filtered);
-    for (const [k, p] of positions) this.pending.set(k, p);
-    d.tracker.progress();
+    // Converting this batch overlapped the previous one's wait for acks; now wait for it, then start this one.
+    await this.settle();
+    const delivery = (async () => {
+      await this.send(topics, out);
+      if (filtered > 0) d.metrics.filtered.inc(this.labels, filtered);
+      positionsDone();
+      d.tracker.progress();
+    })();
+    delivery.catch(() => undefined); // handled where it is awaited (settle); no unhandled rejection meanwhile
+    this.inflight = delivery;
   }
 
-  /** Sends until acked; the idempotent producer makes a resend after a broker failure safe. */
-  private async send(topics: string[], out: Message[][]): Promise<void> {
+  /** Waits for the batch in flight (shown as the 'send' stage while the runner blocks on it). */
+  private async settle(): Promise<void> {
+    const p = this.inflight;
+    if (!p) return;
+    this.inflight = null;
+    this.d.tracker.begin('send');
+    await p;
+    this.d.tracker.end();
+  }
+
+  /**
+   * Sends until acked (the producer resends a failed batch unchanged, so the brokers drop what already landed).
+   * An error no retry can fix (a record over max.message.bytes, no write access) fails the task.
+   */
+  private async send(topics: string[], out: ProducerRecord[][]): Promise<void> {
     const { d } = this;
-    const topicMessages = topics.map((topic, i) => ({ topic, messages: out[i]! }));
+    const batch = topics.map((topic, i) => ({ topic, records: out[i]! }));
     const n = out.reduce((a, l) => a + l.length, 0);
     if (n === 0) return;
     let delay = 200;
     for (;;) {
-      d.tracker.begin('send');
       try {
-        await d.kafka.producer.sendBatch({ acks: -1, topicMessages });
-        d.tracker.end();
+        await d.kafka.records.send(batch, this.abort.signal);
         d.metrics.sourceRecords.inc(this.labels, n);
         return;
       } catch (e) {
+        if (e instanceof FatalKafkaError) throw e;
         d.log.warn({ err: (e as Error).message, records: n }, 'send to the brokers failed; retrying');
         if (this.abort.signal.aborted)
           throw new Error(`stopped while ${n} records were unacknowledged; they are sent again on restart`);

@@ -209,12 +209,18 @@ function parseRecord(buf: Buffer, outer: ByteCursor, i: number): KafkaRecord {
   return { attributes, timestampDelta, offsetDelta, key, value, headers };
 }
 
+/** A record to encode. Strings are written as UTF-8 straight into the batch (no Buffer per record). */
 export interface RecordInput {
-  key: Buffer | null;
-  value: Buffer | null;
-  headers?: RecordHeader[];
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers?: RecordHeaderInput[];
   /** Defaults to the batch's baseTimestamp. */
   timestamp?: number;
+}
+
+export interface RecordHeaderInput {
+  key: string;
+  value: Buffer | string | null;
 }
 
 export interface RecordBatchInput {
@@ -230,17 +236,24 @@ export interface RecordBatchInput {
   control?: boolean;
   /** Defaults to the first record's timestamp, else now. */
   baseTimestamp?: number;
-  records: RecordInput[];
+  records: readonly RecordInput[];
 }
 
-function varBytesSize(b: Buffer | null): number {
-  return b === null ? 1 : sizeOfVarint(b.length) + b.length;
+/** Encoded length of a key, value or header value; -1 for null. */
+function byteLengthOf(b: Buffer | string | null): number {
+  if (b === null) return -1;
+  return typeof b === 'string' ? Buffer.byteLength(b, 'utf8') : b.length;
 }
 
-function writeVarBytes(out: Buffer, at: number, b: Buffer | null): number {
-  if (b === null) return writeVarint(out, at, -1);
-  at = writeVarint(out, at, b.length);
-  return at + b.copy(out, at);
+function varBytesSize(len: number): number {
+  return len < 0 ? 1 : sizeOfVarint(len) + len;
+}
+
+/** Writes a varint length and the bytes; `len` is byteLengthOf(b). */
+function writeVarBytes(out: Buffer, at: number, b: Buffer | string | null, len: number): number {
+  at = writeVarint(out, at, len);
+  if (b === null) return at;
+  return at + (typeof b === 'string' ? out.write(b, at, len, 'utf8') : b.copy(out, at));
 }
 
 interface Plan {
@@ -255,20 +268,28 @@ function plan(input: RecordBatchInput): Plan {
   const records = input.records;
   if (records.length === 0) throw new Error('encodeRecordBatch needs at least one record');
   const baseTimestamp = input.baseTimestamp ?? records[0]!.timestamp ?? Date.now();
-  const bodySizes = new Array<number>(records.length);
+  // Per-record sizes are kept in typed arrays so strings are measured once and no object is made per record.
+  const bodySizes = new Int32Array(records.length);
+  const keyLens = new Int32Array(records.length);
+  const valueLens = new Int32Array(records.length);
   let total = BATCH_HEADER_SIZE;
   let maxTimestamp = -Infinity;
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     const ts = r.timestamp ?? baseTimestamp;
     if (ts > maxTimestamp) maxTimestamp = ts;
+    const klen = (keyLens[i] = byteLengthOf(r.key));
+    const vlen = (valueLens[i] = byteLengthOf(r.value));
     let size =
-      1 + sizeOfVarlong(ts - baseTimestamp) + sizeOfVarint(i) + varBytesSize(r.key) + varBytesSize(r.value);
-    const headers = r.headers ?? [];
-    size += sizeOfVarint(headers.length);
-    for (const h of headers) {
-      const klen = Buffer.byteLength(h.key, 'utf8');
-      size += sizeOfVarint(klen) + klen + varBytesSize(h.value);
+      1 + sizeOfVarlong(ts - baseTimestamp) + sizeOfVarint(i) + varBytesSize(klen) + varBytesSize(vlen);
+    const headers = r.headers;
+    if (headers === undefined) size += 1;
+    else {
+      size += sizeOfVarint(headers.length);
+      for (const h of headers) {
+        const hk = Buffer.byteLength(h.key, 'utf8');
+        size += sizeOfVarint(hk) + hk + varBytesSize(byteLengthOf(h.value));
+      }
     }
     bodySizes[i] = size;
     total += sizeOfVarint(size) + size;
@@ -281,15 +302,17 @@ function plan(input: RecordBatchInput): Plan {
     buf[at++] = 0; // record attributes: unused in v2
     at = writeVarlong(buf, at, (r.timestamp ?? baseTimestamp) - baseTimestamp);
     at = writeVarint(buf, at, i);
-    at = writeVarBytes(buf, at, r.key);
-    at = writeVarBytes(buf, at, r.value);
-    const headers = r.headers ?? [];
+    at = writeVarBytes(buf, at, r.key, keyLens[i]!);
+    at = writeVarBytes(buf, at, r.value, valueLens[i]!);
+    const headers = r.headers;
+    if (headers === undefined) {
+      buf[at++] = 0; // varint 0: no headers
+      continue;
+    }
     at = writeVarint(buf, at, headers.length);
     for (const h of headers) {
-      const klen = Buffer.byteLength(h.key, 'utf8');
-      at = writeVarint(buf, at, klen);
-      at += buf.write(h.key, at, klen, 'utf8');
-      at = writeVarBytes(buf, at, h.value);
+      at = writeVarBytes(buf, at, h.key, Buffer.byteLength(h.key, 'utf8'));
+      at = writeVarBytes(buf, at, h.value, byteLengthOf(h.value));
     }
   }
   const attributes =

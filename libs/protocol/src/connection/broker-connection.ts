@@ -1,10 +1,12 @@
 import { connect, type Socket } from 'node:net';
-import { encodeRequestFrame, FrameSplitter } from '@tributary/protocol';
+import { FrameSplitter } from '../framing';
+import { Writer } from '../primitives/writer';
 
 /**
- * A Kafka protocol connection from this broker to another (a follower to its leader): frames requests with
- * header v1, matches responses by correlation id and returns each response body after the correlation id.
- * Any socket error fails every pending request; the caller drops the connection and makes a new one.
+ * A client's Kafka protocol connection to a broker (a follower to its leader, the connect worker's producer):
+ * frames requests with header v1, matches responses by correlation id and returns each response body after the
+ * correlation id. Any socket error fails every pending request; the caller drops the connection and makes a
+ * new one.
  */
 export class BrokerConnection {
   /** Responses are as large as the fetch asked for (16 MiB here) plus headers; anything far larger is a bad stream. */
@@ -51,10 +53,36 @@ export class BrokerConnection {
     return this.closed;
   }
 
+  get address(): string {
+    return this.where;
+  }
+
   request(apiKey: number, apiVersion: number, body: Buffer, timeoutMs: number): Promise<Buffer> {
+    return this.send(apiKey, apiVersion, [body], timeoutMs);
+  }
+
+  /**
+   * Sends a request whose body is `w`'s chunks: large record batches go to the socket by reference, never
+   * concatenated into one frame.
+   */
+  requestFrom(apiKey: number, apiVersion: number, w: Writer, timeoutMs: number): Promise<Buffer> {
+    return this.send(apiKey, apiVersion, w.finish(), timeoutMs);
+  }
+
+  private send(
+    apiKey: number,
+    apiVersion: number,
+    body: readonly Buffer[],
+    timeoutMs: number,
+  ): Promise<Buffer> {
     if (this.closed) return Promise.reject(new Error(`connection to ${this.where} is closed`));
     const correlationId = this.nextCorrelation++;
-    const frame = encodeRequestFrame(apiKey, apiVersion, correlationId, body, this.clientId);
+    let size = 0;
+    for (const b of body) size += b.length;
+    const head = new Writer(64);
+    head.int32(0).int16(apiKey).int16(apiVersion).int32(correlationId).nullableString(this.clientId);
+    const header = head.toBuffer();
+    header.writeInt32BE(header.length - 4 + size, 0);
     return new Promise<Buffer>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(correlationId);
@@ -71,7 +99,10 @@ export class BrokerConnection {
           reject(e);
         },
       });
-      this.socket.write(frame);
+      this.socket.cork();
+      this.socket.write(header);
+      for (const b of body) this.socket.write(b);
+      this.socket.uncork();
     });
   }
 
