@@ -6,7 +6,6 @@ import type {
   SourceRecord,
   SourceTask,
 } from '@tributary/connect-sdk';
-import type { TransformRecord } from '../pipeline/connector-spec';
 import { canonicalJson } from '@tributary/common';
 import type { ProducerRecord } from '../kafka/idempotent-producer';
 import { FatalKafkaError } from '../kafka/broker-links';
@@ -165,15 +164,19 @@ export class SourceTaskRunner implements TaskRunner {
           mark(r);
           continue;
         }
-        let t: TransformRecord | null;
+        // Without transforms the source record is sent as it is: no copy of it per record.
+        let t: Pick<SourceRecord, 'topic' | 'key' | 'value' | 'headers' | 'timestamp'> | null;
         try {
-          t = applyTransforms(d.transforms, {
-            topic: r.topic,
-            key: r.key ?? null,
-            value: r.value,
-            headers: r.headers ?? {},
-            timestamp: r.timestamp,
-          });
+          t =
+            d.transforms.length === 0
+              ? r
+              : applyTransforms(d.transforms, {
+                  topic: r.topic,
+                  key: r.key ?? null,
+                  value: r.value,
+                  headers: r.headers ?? {},
+                  timestamp: r.timestamp,
+                });
         } catch (e) {
           await this.reporter.report({
             stage: 'transform',
