@@ -424,6 +424,52 @@ describe('connect REST API (real worker process)', () => {
     await http('DELETE', `${url}/connectors/sink-src`);
   });
 
+  it('a sink stopped while records stream in has committed exactly what it flushed; resumed, it repeats nothing', async () => {
+    type Offsets = { offsets: { offset: { kafka_offset: number } }[] };
+    const topic = 'midstream-in';
+    const out = join(dir, 'out', 'midstream.jsonl');
+    const lines = (): string[] =>
+      existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : [];
+    const producer = kafka.producer();
+    await producer.connect();
+    let produced = 0;
+    let producing = true;
+    // Records keep arriving, so the stop lands while batches are flushed and their commits are in flight.
+    const writer = (async () => {
+      while (producing) {
+        const messages = Array.from({ length: 50 }, (_, i) => ({ value: String(produced + i) }));
+        await producer.send({ topic, messages });
+        produced += messages.length;
+      }
+    })();
+    try {
+      await create('midstream', { type: 'file-sink', topics: [topic], config: { path: out } });
+      await waitFor('the sink to write 2000 lines', lines, (l) => l.length >= 2000, 30_000);
+      expect((await http('PUT', `${url}/connectors/midstream/stop`)).status).toBe(204);
+      await waitForState(url, 'midstream', 'STOPPED');
+    } finally {
+      producing = false;
+      await writer;
+    }
+    await producer.disconnect();
+    // The file holds what the sink flushed (unflushed lines die with the task): a clean stop commits all of
+    // it, so the group's offset is neither behind (records written again) nor ahead (records lost).
+    const flushed = lines().length;
+    const committed = await http<Offsets>('GET', `${url}/connectors/midstream/offsets`);
+    expect(committed.body.offsets.map((o) => o.offset.kafka_offset)).toEqual([flushed]);
+    expect(flushed).toBeLessThan(produced);
+
+    expect((await http('PUT', `${url}/connectors/midstream/resume`)).status).toBe(202);
+    await waitFor(
+      `the resumed sink to commit all ${produced} records`,
+      () => http<Offsets>('GET', `${url}/connectors/midstream/offsets`).then((r) => r.body.offsets),
+      (o) => o.length === 1 && o[0]!.offset.kafka_offset === produced,
+      30_000,
+    );
+    expect(lines()).toEqual(Array.from({ length: produced }, (_, i) => String(i)));
+    await http('DELETE', `${url}/connectors/midstream`);
+  });
+
   it('POST /connectors/{name}/restart restarts the tasks and counts the restart', async () => {
     appendLines(logPath('restarting'), ['r1']);
     await create('restarting', sourceEntry('restarting', 'restarting-lines'));
