@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type Producer } from 'kafkajs';
 import { readPartitions, sleep } from '@tributary/testing';
 
 /** Shared helpers of the connect e2e specs: REST calls, polling with a deadline, reading a topic. */
@@ -158,4 +158,43 @@ export function logRecords(logs: string, msg?: string): Record<string, unknown>[
     }
   }
   return out;
+}
+
+/** A writer started by keepProducing: `count` records acknowledged so far; `stop` waits for the last send. */
+export interface ProducingLoop {
+  readonly count: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Sends numbered records ("0", "1", ...; keyed by the same number when `keyed`) in batches of `batch` until
+ * stopped, so a test can stop or rebalance a sink while records keep arriving.
+ */
+export function keepProducing(
+  producer: Producer,
+  topic: string,
+  opts: { batch: number; keyed?: boolean; pauseMs?: number },
+): ProducingLoop {
+  let count = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const messages = Array.from({ length: opts.batch }, (_, i) => {
+        const n = String(count + i);
+        return opts.keyed ? { key: n, value: n } : { value: n };
+      });
+      await producer.send({ topic, messages });
+      count += messages.length;
+      if (opts.pauseMs) await sleep(opts.pauseMs);
+    }
+  })();
+  return {
+    get count() {
+      return count;
+    },
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
 }

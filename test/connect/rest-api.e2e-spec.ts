@@ -14,6 +14,7 @@ import {
   expectTopicStays,
   http,
   kafkaClient,
+  keepProducing,
   statusOf,
   topicValues,
   waitFor,
@@ -432,25 +433,17 @@ describe('connect REST API (real worker process)', () => {
       existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : [];
     const producer = kafka.producer();
     await producer.connect();
-    let produced = 0;
-    let producing = true;
     // Records keep arriving, so the stop lands while batches are flushed and their commits are in flight.
-    const writer = (async () => {
-      while (producing) {
-        const messages = Array.from({ length: 50 }, (_, i) => ({ value: String(produced + i) }));
-        await producer.send({ topic, messages });
-        produced += messages.length;
-      }
-    })();
+    const writer = keepProducing(producer, topic, { batch: 50 });
     try {
       await create('midstream', { type: 'file-sink', topics: [topic], config: { path: out } });
       await waitFor('the sink to write 2000 lines', lines, (l) => l.length >= 2000, 30_000);
       expect((await http('PUT', `${url}/connectors/midstream/stop`)).status).toBe(204);
       await waitForState(url, 'midstream', 'STOPPED');
     } finally {
-      producing = false;
-      await writer;
+      await writer.stop();
     }
+    const produced = writer.count;
     await producer.disconnect();
     // The file holds what the sink flushed (unflushed lines die with the task): a clean stop commits all of
     // it, so the group's offset is neither behind (records written again) nor ahead (records lost).

@@ -3,13 +3,12 @@ import { join } from 'node:path';
 import {
   makeTempDir,
   removeDir,
-  sleep,
   startBroker,
   startConnectWorkerProcess,
   type BrokerHandle,
   type ConnectWorkerHandle,
 } from '@tributary/testing';
-import { kafkaClient, logRecords, statusOf, waitFor } from './connect-http';
+import { keepProducing, kafkaClient, logRecords, statusOf, waitFor } from './connect-http';
 
 jest.setTimeout(120_000);
 
@@ -74,19 +73,7 @@ describe('connect: a sink group rebalancing between two workers', () => {
     await admin.createTopics({ topics: [{ topic: 'shared-in', numPartitions: 4 }] });
     const producer = kafka.producer();
     await producer.connect();
-    let produced = 0;
-    let producing = true;
-    const writer = (async () => {
-      while (producing) {
-        const messages = Array.from({ length: 40 }, (_, i) => ({
-          key: String(produced + i),
-          value: String(produced + i),
-        }));
-        await producer.send({ topic: 'shared-in', messages });
-        produced += messages.length;
-        await sleep(5);
-      }
-    })();
+    const writer = keepProducing(producer, 'shared-in', { batch: 40, keyed: true, pauseMs: 5 });
     try {
       const a = await startWorker('a');
       await grows('a');
@@ -97,8 +84,8 @@ describe('connect: a sink group rebalancing between two workers', () => {
       await grows('a');
       await b.restart();
       await grows('b');
-      producing = false;
-      await writer;
+      await writer.stop();
+      const produced = writer.count;
 
       await waitFor(
         `every one of the ${produced} records in a or b`,
@@ -121,8 +108,7 @@ describe('connect: a sink group rebalancing between two workers', () => {
         ends.map((e) => [e.partition, e.high]).sort(),
       );
     } finally {
-      producing = false;
-      await writer.catch(() => undefined);
+      await writer.stop().catch(() => undefined);
       await producer.disconnect();
       await admin.disconnect();
     }
