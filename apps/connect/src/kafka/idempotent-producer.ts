@@ -8,20 +8,15 @@ import {
   ProduceResponse,
   Reader,
   Writer,
-  type RecordHeaderInput,
+  type RecordInput,
 } from '@tributary/protocol';
 import type { Logger } from '@tributary/common';
 import { sleep } from '@tributary/connect-sdk';
 import { BrokerLinks, errorName, FatalKafkaError, type Link } from './broker-links';
 import { partitionForKey } from './partitioner';
 
-export interface ProducerRecord {
-  key: string | Buffer | null;
-  value: string | Buffer | null;
-  headers?: RecordHeaderInput[];
-  /** Milliseconds since the epoch; now when absent. */
-  timestamp?: number;
-}
+/** A record as the batch encoder takes it: strings are written as UTF-8 in place; no timestamp = the batch's. */
+export type ProducerRecord = RecordInput;
 
 export interface TopicRecords {
   topic: string;
