@@ -360,10 +360,12 @@ if (!REAL_ES_URL) {
       const task = await start({ 'retry.backoff': '30ms', 'retry.backoff.max': '30ms', 'retry.max': 100 });
       const records = [record(unique('stop'), 0, 'a', { n: 1 })];
       await task.put(records);
-      const flushing = task.flush(nextOffsets(records));
+      // The expectation is attached before stop: the flush may reject while stop is still running, and a
+      // rejection nobody handles yet fails the run on its own.
+      const failed = expect(task.flush(nextOffsets(records))).rejects.toThrow(/stopped with writes pending/);
       await new Promise((r) => setTimeout(r, 50));
       await task.stop();
-      await expect(flushing).rejects.toThrow(/stopped with writes pending/);
+      await failed;
     });
 
     it('retries dropped connections', async () => {
