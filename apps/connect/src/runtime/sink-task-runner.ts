@@ -17,6 +17,7 @@ import { TaskTopics } from './task-topics';
 
 /** Commits failing in a row (each after kafkajs's own retries) before the task fails. */
 const MAX_COMMIT_FAILURES = 3;
+const COMMIT_RETRY_MS = 1000;
 
 /**
  * Commit errors that mean the group moved on (a rebalance, or this member was evicted). Not a reason to fail:
@@ -65,6 +66,8 @@ export class SinkTaskRunner implements TaskRunner {
   private commits: Promise<void> = Promise.resolve();
   private commitQueued = false;
   private commitFailures = 0;
+  /** A retry of a refused commit: an idle partition gets no next batch that would carry its offsets. */
+  private commitRetry: NodeJS.Timeout | null = null;
   /** topic/partition keys this member owns since its last group join; null before the first. */
   private assigned: Set<string> | null = null;
 
@@ -225,6 +228,7 @@ export class SinkTaskRunner implements TaskRunner {
 
   async stop(): Promise<void> {
     this.abort.abort();
+    if (this.commitRetry) clearTimeout(this.commitRetry);
     this.finish?.();
   }
 
@@ -342,6 +346,7 @@ export class SinkTaskRunner implements TaskRunner {
         const key = keyOf(o.topic, o.partition);
         if (!this.uncommitted.has(key) && (this.assigned?.has(key) ?? true)) this.uncommitted.set(key, o);
       }
+      this.retryCommitLater();
       if (groupChanged(e)) {
         d.log.info({ err: err.message }, 'offset commit refused by a rebalance; committing again after it');
         return;
@@ -360,6 +365,16 @@ export class SinkTaskRunner implements TaskRunner {
           ),
         );
     }
+  }
+
+  /** Commits the re-queued offsets again in a second, unless a batch or a join commits them first. */
+  private retryCommitLater(): void {
+    if (this.commitRetry || this.abort.signal.aborted || this.failure) return;
+    this.commitRetry = setTimeout(() => {
+      this.commitRetry = null;
+      if (!this.abort.signal.aborted && !this.failure) void this.scheduleCommit();
+    }, COMMIT_RETRY_MS);
+    this.commitRetry.unref();
   }
 
   /**
